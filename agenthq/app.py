@@ -1,0 +1,39 @@
+"""make_app(config): the one place that sees everything and wires it together."""
+
+import logging
+
+import tornado.web
+
+from .handlers import accounts, activity, agents, base, channels, org, posts
+from .hub import Hub
+
+access_log = logging.getLogger("agenthq.access")
+
+
+def log_request(handler):
+    """One line per request: method, path without its query string (a /ws?token= must never
+    reach a log), status, time."""
+    request = handler.request
+    access_log.info(
+        "%s %s %d %.1fms", request.method, request.path, handler.get_status(), 1000 * request.request_time()
+    )
+
+
+def make_app(config, hub=None):
+    hub = hub or Hub(config)
+    routes = [
+        *base.routes,
+        *accounts.routes,
+        *org.routes,
+        *agents.routes,
+        *channels.routes,
+        *posts.routes,
+        *activity.routes,
+    ]
+    return tornado.web.Application(
+        routes,
+        hub=hub,
+        default_handler_class=base.NotFoundHandler,
+        log_function=log_request,
+        websocket_max_message_size=config.ws_max_message,
+    )

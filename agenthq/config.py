@@ -1,0 +1,103 @@
+"""The one place every setting is declared, with its default, its env variable and its help."""
+
+import argparse
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(default, help, env=None, flag=None, kind=None):
+    return field(default=default, metadata={"help": help, "env": env, "flag": flag, "kind": kind})
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = _setting("127.0.0.1", "address to listen on", "AGENTHQ_HOST", "--host")
+    port: int = _setting(3000, "port to listen on (0 picks a free one)", "AGENTHQ_PORT", "--port", int)
+    db: str = _setting(str(ROOT / "agenthq.db"), "SQLite file path", "AGENTHQ_DB", "--db")
+    jwt_secret: str = _setting(
+        "", "HS256 signing secret; empty: generated once and kept in the database", "AGENTHQ_JWT_SECRET"
+    )
+    access_token_ttl: int = _setting(900, "access token lifetime, seconds", "AGENTHQ_ACCESS_TTL", kind=int)
+    refresh_token_ttl: int = _setting(
+        7 * 24 * 3600, "refresh token lifetime, seconds", "AGENTHQ_REFRESH_TTL", kind=int
+    )
+    max_body_bytes: int = _setting(1 << 20, "largest accepted request body", "AGENTHQ_MAX_BODY", kind=int)
+    db_readers: int = _setting(2, "threads that serve database reads", "AGENTHQ_DB_READERS", kind=int)
+    # Real-time settings (spec section 4).
+    heartbeat_interval: int = _setting(
+        30, "seconds between client heartbeats, told to clients", "AGENTHQ_HEARTBEAT_INTERVAL", kind=float
+    )
+    presence_timeout: float = _setting(
+        90, "an agent without connection or heartbeat this long is offline", "AGENTHQ_PRESENCE_TIMEOUT", kind=float
+    )
+    event_retention: float = _setting(
+        24 * 3600, "seconds events are kept for resume", "AGENTHQ_EVENT_RETENTION", kind=float
+    )
+    ws_auth_timeout: float = _setting(5, "seconds to send the auth message", "AGENTHQ_WS_AUTH_TIMEOUT", kind=float)
+    ws_max_message: int = _setting(64 * 1024, "largest inbound WebSocket message", "AGENTHQ_WS_MAX_MESSAGE", kind=int)
+    ws_max_subscriptions: int = _setting(
+        500, "channel subscriptions per connection", "AGENTHQ_WS_MAX_SUBSCRIPTIONS", kind=int
+    )
+    ws_max_buffer: int = _setting(
+        1 << 20, "outbound bytes queued before a slow reader is closed (4008)", "AGENTHQ_WS_MAX_BUFFER", kind=int
+    )
+    ws_rate: float = _setting(20, "inbound messages per second per connection", "AGENTHQ_WS_RATE", kind=float)
+    ws_burst: int = _setting(60, "inbound message burst per connection", "AGENTHQ_WS_BURST", kind=int)
+    ws_allowed_origins: tuple = _setting(
+        (), "extra browser origins allowed on /ws (comma-separated)", "AGENTHQ_WS_ORIGINS", kind="list"
+    )
+    log_level: str = _setting("INFO", "logging level", "AGENTHQ_LOG_LEVEL", "--log-level")
+
+    @classmethod
+    def describe(cls):
+        """(name, env, default, help) for every setting: the README's table is made from this."""
+        return [
+            (f.name, f.metadata["env"], f.default, f.metadata["help"]) for f in dataclasses.fields(cls)
+        ]
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides):
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            env = f.metadata["env"]
+            if env and env in environ:
+                values[f.name] = _convert(f, environ[env])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @classmethod
+    def from_args(cls, argv=None, environ=None):
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        overrides = {k: v for k, v in vars(args).items() if k in _field_names()}
+        return cls.from_env(environ, **overrides), args
+
+
+def _field_names():
+    return {f.name for f in dataclasses.fields(Config)}
+
+
+def _convert(f, raw):
+    kind = f.metadata["kind"]
+    if kind == "list":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return kind(raw) if kind else raw
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="agenthq", description="Run the AgentHQ hub.")
+    for f in dataclasses.fields(Config):
+        if f.metadata["flag"]:
+            parser.add_argument(
+                f.metadata["flag"],
+                dest=f.name,
+                type=f.metadata["kind"] or str,
+                default=None,
+                help=f"{f.metadata['help']} (env {f.metadata['env']}, default {f.default})",
+            )
+    return parser

@@ -1,0 +1,72 @@
+"""Events: what happened, to whom it goes, and the durable log (with seq) it is written to."""
+
+import json
+from dataclasses import dataclass
+
+from .clock import now_iso
+from .models import Event as EventRow
+from .models import ChannelMember, Organization, next_seq
+
+ORG, CHANNEL, MEMBERS = "org", "channel", "members"
+
+
+@dataclass(frozen=True)
+class Event:
+    org_id: str
+    seq: int
+    type: str
+    audience: str  # ORG: every connection of the org; CHANNEL: its subscribers; MEMBERS: its members
+    channel_id: str | None
+    data: dict
+    timestamp: str
+    # Ids allowed to hear a MEMBERS event, read in the same transaction; never sent.
+    members: frozenset = frozenset()
+
+    def frame(self):
+        frame = {"type": self.type, "event": self.type, "data": self.data, "seq": self.seq, "timestamp": self.timestamp}
+        if self.channel_id:
+            frame["channel"] = self.channel_id
+        return frame
+
+    def encode(self):
+        return json.dumps(self.frame(), separators=(",", ":"))
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(row["org_id"], row["seq"], row["type"], row["audience"], row["channel_id"],
+                   json.loads(row["data"]) if isinstance(row["data"], str) else row["data"], row["timestamp"])
+
+
+def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=frozenset()):
+    """Append to the log inside the caller's write transaction, so the event exists exactly
+    when the change it reports does."""
+    event = Event(org_id, next_seq(org_id), event_type, audience, channel_id, data, now_iso(), members)
+    EventRow.insert(
+        org_id=org_id, seq=event.seq, type=event_type, audience=audience,
+        channel_id=channel_id, data=data, timestamp=event.timestamp,
+    ).execute()
+    return event
+
+
+def post_event(kind, post):
+    """post.created / post.updated / post.deleted, to the channel's subscribers."""
+    return _record(post["org_id"], f"post.{kind}", post, CHANNEL, post["channel_id"])
+
+
+def agent_event(kind, agent):
+    """agent.online / offline / updated / deleted, to the whole organization."""
+    return _record(agent["org_id"], f"agent.{kind}", agent)
+
+
+def channel_event(kind, channel):
+    """channel.created / updated: the org hears of public channels, members of private ones."""
+    if channel["type"] != "private":
+        return _record(channel["org_id"], f"channel.{kind}", channel, ORG, channel["id"])
+    members = ChannelMember.select(ChannelMember.member_id).where(ChannelMember.channel_id == channel["id"])
+    return _record(
+        channel["org_id"], f"channel.{kind}", channel, MEMBERS, channel["id"], frozenset(m.member_id for m in members)
+    )
+
+
+def newest_seq(org_id):
+    return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar() or 0

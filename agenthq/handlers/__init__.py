@@ -1,0 +1,1 @@
+"""HTTP and WebSocket handlers, one module per resource, each ending with its `routes`."""

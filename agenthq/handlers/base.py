@@ -1,0 +1,130 @@
+"""What every REST handler shares: auth in prepare(), JSON in and out, and one error renderer."""
+
+import json
+import logging
+import traceback
+
+from tornado.web import HTTPError, RequestHandler, stream_request_body
+
+from ..auth import bearer_token
+from ..clock import now_iso
+from ..errors import ApiError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
+
+log = logging.getLogger("agenthq")
+
+_HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge}
+
+
+@stream_request_body
+class BaseHandler(RequestHandler):
+    """Bodies are streamed so that an oversized one is refused with 413 before it is read."""
+
+    auth_required = True
+
+    def initialize(self):
+        self.identity = None
+        self._body = bytearray()
+        self._body_too_large = False
+        self._counted = False
+
+    @property
+    def hub(self):
+        return self.settings["hub"]
+
+    async def prepare(self):
+        self.hub.in_flight += 1
+        self._counted = True
+        length = self.request.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.hub.config.max_body_bytes:
+            raise PayloadTooLarge()
+        if self.auth_required:
+            self.identity = await self.hub.authenticate(bearer_token(self.request.headers.get("Authorization")))
+
+    def on_finish(self):
+        if self._counted:
+            self.hub.in_flight -= 1
+
+    def data_received(self, chunk):
+        if len(self._body) + len(chunk) > self.hub.config.max_body_bytes:
+            self._body_too_large = True
+            self._body.clear()
+        elif not self._body_too_large:
+            self._body.extend(chunk)
+
+    def body(self, schema):
+        """The request's JSON object, validated by the endpoint's schema."""
+        if self._body_too_large:
+            raise PayloadTooLarge()
+        try:
+            data = json.loads(self._body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidJson() from None
+        if not isinstance(data, dict):
+            raise InvalidJson()
+        return schema.validate(data)
+
+    def query(self, schema):
+        return schema.validate_query(self.request.query_arguments)
+
+    def reply(self, data, status=200, pagination=None):
+        payload = {"success": True, "data": data}
+        if pagination is not None:
+            payload["pagination"] = pagination
+        self.write_json(payload, status)
+
+    def write_json(self, payload, status=200):
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
+
+    def write_error(self, status_code, **kwargs):
+        error = _as_api_error(kwargs.get("exc_info"), status_code)
+        for name, value in error.headers.items():
+            self.set_header(name, value)
+        self.set_status(error.status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(error_body(error), separators=(",", ":")))
+
+    def log_exception(self, typ, value, tb):
+        """Expected API errors are answers, not failures; anything else is logged once, with
+        the request line (without the query string, which may hold a token)."""
+        if isinstance(value, (ApiError, HTTPError)):
+            return
+        log.error(
+            "unhandled error in %s %s: %s",
+            self.request.method,
+            self.request.path,
+            "".join(traceback.format_exception(typ, value, tb)),
+        )
+
+
+def _as_api_error(exc_info, status_code):
+    error = exc_info[1] if exc_info else None
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, HTTPError) and error.status_code in _HTTP_ERRORS:
+        cls = _HTTP_ERRORS[error.status_code]
+        return cls("route") if cls is NotFound else cls()
+    if status_code == 400 or (isinstance(error, HTTPError) and 400 <= error.status_code < 500):
+        result = ApiError("Bad request")
+        result.status, result.code = 400, "BAD_REQUEST"
+        return result
+    return ApiError()
+
+
+class NotFoundHandler(BaseHandler):
+    auth_required = False
+
+    async def prepare(self):
+        await super().prepare()
+        raise NotFound("route")
+
+
+class HealthHandler(BaseHandler):
+    auth_required = False
+
+    def get(self):
+        self.write_json({"status": "ok", "timestamp": now_iso()})
+
+
+routes = [(r"/health", HealthHandler)]

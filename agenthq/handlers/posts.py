@@ -1,0 +1,40 @@
+"""/posts: write, list, search, read, edit, delete."""
+
+from .. import schemas
+from ..services import posts
+from .base import BaseHandler
+
+
+class PostsHandler(BaseHandler):
+    async def get(self):
+        items, pagination = await self.hub.read(posts.list_posts, self.identity, self.query(schemas.LIST_POSTS))
+        self.reply(items, pagination=pagination)
+
+    async def post(self):
+        data = self.body(schemas.CREATE_POST)
+        self.reply(await self.hub.write(posts.create, self.identity, data), 201)
+
+
+class PostSearchHandler(BaseHandler):
+    async def get(self):
+        items, pagination = await self.hub.read(posts.search, self.identity, self.query(schemas.SEARCH_POSTS))
+        self.reply(items, pagination=pagination)
+
+
+class PostHandler(BaseHandler):
+    async def get(self, post_id):
+        self.reply(await self.hub.read(posts.get, self.identity, post_id))
+
+    async def patch(self, post_id):
+        data = self.body(schemas.PATCH_POST)
+        self.reply(await self.hub.write(posts.patch, self.identity, post_id, data))
+
+    async def delete(self, post_id):
+        self.reply(await self.hub.write(posts.delete, self.identity, post_id))
+
+
+routes = [
+    (r"/api/v1/posts", PostsHandler),
+    (r"/api/v1/posts/search", PostSearchHandler),
+    (r"/api/v1/posts/([^/]+)", PostHandler),
+]

@@ -1,0 +1,332 @@
+"""The stored data: Peewee models, the database they bind to, its pragmas and schema version."""
+
+import json
+import os
+import secrets
+import threading
+import time
+
+from peewee import (
+
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+from ulid import ULID
+
+from .clock import now_iso
+
+database = DatabaseProxy()
+
+SCHEMA_VERSION = 1
+
+# WAL lets readers run beside the single writer. synchronous=NORMAL in WAL mode keeps every
+# committed transaction across a killed process (the WAL is written before COMMIT returns);
+# only an OS crash or power cut can lose the last transactions, which we accept for speed:
+# FULL would fsync on every commit. busy_timeout covers the rare checkpoint contention.
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("synchronous", "normal"),
+    ("foreign_keys", 1),
+    ("busy_timeout", 5000),
+    ("cache_size", -16000),
+    ("temp_store", "memory"),
+)
+
+
+_id_lock = threading.Lock()
+_last_id = 0
+
+
+def new_id():
+    """A ULID that is strictly greater than every id made before it in this process, so that
+    ordering by id is ordering by creation even within one millisecond."""
+    global _last_id
+    with _id_lock:
+        value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+        if value <= _last_id:
+            value = _last_id + 1
+        _last_id = value
+    return str(ULID.from_int(value))
+
+
+class JSONField(TextField):
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    """Key/value facts about this database: the schema version, the generated JWT secret."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+    @classmethod
+    def get_value(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row else default
+
+    @classmethod
+    def set_value(cls, key, value):
+        cls.insert(key=key, value=str(value)).on_conflict_replace().execute()
+
+
+class Organization(BaseModel):
+    id = CharField(primary_key=True, default=new_id)
+    name = CharField()
+    slug = CharField(unique=True)
+    settings = JSONField(default=dict)
+    last_seq = IntegerField(default=0)
+    created_at = CharField(default=now_iso)
+    updated_at = CharField(default=now_iso)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "slug": self.slug,
+            "settings": self.settings or {},
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class User(BaseModel):
+    id = CharField(primary_key=True, default=new_id)
+    org_id = CharField(index=True)
+    email = CharField(unique=True)
+    password_hash = CharField()
+    name = CharField()
+    role = CharField(default="member")
+    created_at = CharField(default=now_iso)
+    updated_at = CharField(default=now_iso)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class Agent(BaseModel):
+    id = CharField(primary_key=True, default=new_id)
+    org_id = CharField(index=True)
+    name = CharField()
+    description = TextField(default="")
+    status = CharField(default="offline")
+    last_heartbeat = CharField(null=True)
+    capabilities = JSONField(default=list)
+    metadata = JSONField(default=dict)
+    owner_user_id = CharField(null=True)
+    key_prefix = CharField(index=True)
+    key_hash = CharField()
+    created_at = CharField(default=now_iso)
+    updated_at = CharField(default=now_iso)
+
+    PUBLIC_FIELDS = (
+        "id", "org_id", "name", "description", "status", "last_heartbeat",
+        "capabilities", "metadata", "owner_user_id", "created_at", "updated_at",
+    )
+
+    def to_dict(self):
+        return {name: getattr(self, name) for name in self.PUBLIC_FIELDS}
+
+
+class Channel(BaseModel):
+    id = CharField(primary_key=True, default=new_id)
+    org_id = CharField()
+    name = CharField()
+    description = TextField(default="")
+    type = CharField(default="public")
+    created_by = CharField(null=True)
+    created_at = CharField(default=now_iso)
+    updated_at = CharField(default=now_iso)
+
+    class Meta:
+        indexes = ((("org_id", "name"), True),)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "name": self.name,
+            "description": self.description,
+            "type": self.type,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class ChannelMember(BaseModel):
+    channel_id = CharField()
+    member_id = CharField(index=True)
+    member_type = CharField()
+    joined_at = CharField(default=now_iso)
+
+    class Meta:
+        indexes = ((("channel_id", "member_id"), True),)
+
+
+class Post(BaseModel):
+    id = CharField(primary_key=True, default=new_id)
+    org_id = CharField()
+    channel_id = CharField()
+    author_id = CharField()
+    author_type = CharField()
+    type = CharField(default="update")
+    title = CharField(null=True)
+    content = TextField()
+    metadata = JSONField(default=dict)
+    parent_id = CharField(null=True)
+    pinned = BooleanField(default=False)
+    created_at = CharField(default=now_iso)
+    updated_at = CharField(default=now_iso)
+
+    class Meta:
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False))
+
+    FIELDS = (
+        "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
+        "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
+    )
+
+    def to_dict(self):
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class Activity(BaseModel):
+    """Append-only audit log: rows are inserted, never updated or deleted."""
+
+    id = CharField(primary_key=True, default=new_id)
+    org_id = CharField()
+    actor_id = CharField()
+    actor_type = CharField()
+    action = CharField()
+    resource_type = CharField(null=True)
+    resource_id = CharField(null=True)
+    details = JSONField(default=dict)
+    created_at = CharField(default=now_iso)
+
+    class Meta:
+        indexes = ((("org_id", "id"), False),)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "actor_id": self.actor_id,
+            "actor_type": self.actor_type,
+            "action": self.action,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "details": self.details or {},
+            "created_at": self.created_at,
+        }
+
+
+class Event(BaseModel):
+    """The durable event log behind lossless resume: one row per event, seq per organization.
+
+    audience is "org" (every connection of the org), "channel" (subscribers of channel_id) or
+    "members" (members of the private channel channel_id)."""
+
+    org_id = CharField()
+    seq = IntegerField()
+    type = CharField()
+    audience = CharField()
+    channel_id = CharField(null=True)
+    data = JSONField()
+    timestamp = CharField(default=now_iso)
+
+    class Meta:
+        primary_key = False
+        indexes = (
+            (("org_id", "seq"), True),
+            (("org_id", "channel_id", "seq"), False),
+            (("timestamp",), False),
+        )
+
+
+MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, Activity, Event)
+
+# An external-content FTS5 index over post.title/content, kept in step by triggers so that no
+# write path can forget it. The porter tokenizer lets "deploying" find "deploy".
+FTS_SCHEMA = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS post_fts USING fts5("
+    "title, content, content='post', content_rowid='rowid', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS post_fts_insert AFTER INSERT ON post BEGIN "
+    "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS post_fts_delete AFTER DELETE ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, title, content) "
+    "VALUES ('delete', old.rowid, old.title, old.content); END",
+    "CREATE TRIGGER IF NOT EXISTS post_fts_update AFTER UPDATE OF title, content ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, title, content) "
+    "VALUES ('delete', old.rowid, old.title, old.content); "
+    "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+)
+
+# Migrations from version N to N+1, applied in order inside one transaction each.
+MIGRATIONS = {}
+
+
+def open_database(path):
+    """Bind the models to the SQLite file at path, create or migrate the schema, return it."""
+    db = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    with db.atomic():
+        db.create_tables(MODELS, safe=True)
+        for statement in FTS_SCHEMA:
+            db.execute_sql(statement)
+        version = int(Meta.get_value("schema_version", 0))
+        if version == 0:
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](db)
+            version += 1
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database schema version {version} is newer than this AgentHQ ({SCHEMA_VERSION})"
+            )
+        Meta.set_value("schema_version", version)
+    db.close()
+    return db
+
+
+def signing_secret(configured):
+    """The configured JWT secret, else the one generated on first start and kept here."""
+    if configured:
+        return configured
+    with database.atomic():
+        secret = Meta.get_value("jwt_secret")
+        if not secret:
+            secret = secrets.token_urlsafe(48)
+            Meta.set_value("jwt_secret", secret)
+    return secret
+
+
+def next_seq(org_id):
+    """Reserve the next event seq of an organization; must run inside the write transaction."""
+    Organization.update(last_seq=Organization.last_seq + 1).where(Organization.id == org_id).execute()
+    return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar()
+
+

@@ -1,0 +1,81 @@
+"""What every endpoint accepts, declared once: handlers validate with these, docs read them."""
+
+from .validation import Choice, Email, Id, Object, Schema, Str, StrList, Timestamp, query_schema
+
+POST_TYPES = ("update", "insight", "question", "answer", "alert", "metric")
+AGENT_STATUSES = ("online", "offline", "busy")
+CHANNEL_TYPES = ("public", "private")
+MEMBER_TYPES = ("user", "agent")
+
+NAME = {"min_len": 1, "max_len": 100, "strip": True}
+
+REGISTER = Schema(
+    orgName=Str(**NAME),
+    orgSlug=Str(min_len=1, max_len=64, pattern=r"^[a-z0-9-]+$"),
+    email=Email(),
+    password=Str(min_len=8, max_len=256),
+    name=Str(**NAME),
+)
+LOGIN = Schema(email=Email(), password=Str(min_len=1, max_len=256))
+REFRESH = Schema(refreshToken=Str(min_len=1, max_len=4096))
+REGISTER_AGENT = Schema(
+    name=Str(**NAME),
+    description=Str(max_len=2000, default=""),
+    capabilities=StrList(default=list),
+)
+
+PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=False))
+
+LIST = query_schema()
+SEARCH_AGENTS = query_schema(
+    q=Str(required=False, max_len=200),
+    capabilities=StrList(required=False),
+    status=Choice(AGENT_STATUSES, required=False),
+)
+PATCH_AGENT = Schema(
+    name=Str(required=False, **NAME),
+    description=Str(required=False, max_len=2000),
+    capabilities=StrList(required=False),
+    metadata=Object(required=False),
+)
+HEARTBEAT = Schema(status=Choice(AGENT_STATUSES, default="online"))
+
+CREATE_CHANNEL = Schema(
+    name=Str(min_len=1, max_len=80, pattern=r"^[a-z0-9-]{1,80}$"),
+    description=Str(max_len=500, default=""),
+    type=Choice(CHANNEL_TYPES, default="public"),
+)
+ADD_MEMBER = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+
+CREATE_POST = Schema(
+    channel_id=Id(),
+    content=Str(min_len=1, max_len=20000),
+    type=Choice(POST_TYPES, default="update"),
+    title=Str(required=False, nullable=True, max_len=300),
+    metadata=Object(required=False),
+    parent_id=Id(required=False, nullable=True),
+)
+LIST_POSTS = query_schema(
+    channel_id=Id(required=False),
+    type=Choice(POST_TYPES, required=False),
+    author_id=Id(required=False),
+    since=Timestamp(required=False),
+)
+SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
+PATCH_POST = Schema(
+    title=Str(required=False, nullable=True, max_len=300),
+    content=Str(required=False, min_len=1, max_len=20000),
+)
+
+CREATE_ACTIVITY = Schema(
+    action=Str(min_len=1, max_len=100),
+    resource_type=Str(required=False, max_len=100),
+    resource_id=Str(required=False, max_len=100),
+    details=Object(required=False),
+)
+LIST_ACTIVITY = query_schema(
+    actor_id=Id(required=False),
+    action=Str(required=False, max_len=100),
+    **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
+)
+

@@ -1,0 +1,74 @@
+"""Sign-up, sign-in, token refresh, agent registration and "who am I"."""
+
+from .. import security
+from ..errors import Conflict, Forbidden, InvalidCredentials, InvalidToken
+from ..models import Agent, Channel, ChannelMember, Organization, User
+from . import activity
+from .common import require_user
+
+DEFAULT_CHANNELS = (
+    ("general", "Everything, for everyone"),
+    ("updates", "What agents are doing"),
+    ("learnings", "Insights worth keeping"),
+    ("alerts", "Things that need attention"),
+    ("audit", "A record of important changes"),
+)
+
+
+def register(data, password_hash, tokens):
+    """Create the organization, its owner and its default channels. The password was hashed
+    beforehand, off the write thread, because scrypt is slow on purpose."""
+    if Organization.select().where(Organization.slug == data["orgSlug"]).exists():
+        raise Conflict("ORG_EXISTS", "An organization with this slug already exists", field="orgSlug")
+    if User.select().where(User.email == data["email"]).exists():
+        raise Conflict("EMAIL_EXISTS", "An account with this email already exists", field="email")
+    org = Organization.create(name=data["orgName"], slug=data["orgSlug"], settings={})
+    user = User.create(
+        org_id=org.id, email=data["email"], password_hash=password_hash, name=data["name"], role="owner"
+    )
+    for name, description in DEFAULT_CHANNELS:
+        channel = Channel.create(org_id=org.id, name=name, description=description, type="public", created_by=user.id)
+        ChannelMember.create(channel_id=channel.id, member_id=user.id, member_type="user")
+    identity = tokens.identity_of(user)
+    activity.record(identity, "org.created", "organization", org.id, {"slug": org.slug})
+    result = {"org": org.to_dict(), "user": user.to_dict(), **tokens.pair(user)}
+    return result, []
+
+
+def login(data, tokens):
+    """Runs on a reader thread: the scrypt check costs ~50 ms and must not hold up writes."""
+    user = User.get_or_none(User.email == data["email"])
+    stored = user.password_hash if user else security.DUMMY_PASSWORD_HASH
+    if not security.verify_password(data["password"], stored) or user is None:
+        raise InvalidCredentials()
+    return {"user": user.to_dict(), **tokens.pair(user)}
+
+
+def refresh(data, tokens):
+    claims = tokens.decode(data["refreshToken"], "refresh")
+    user = User.get_or_none((User.id == claims["sub"]) & (User.org_id == claims["org_id"])) if claims else None
+    if user is None:
+        raise InvalidToken()
+    return {"accessToken": tokens.access(user)}
+
+
+def register_agent(identity, data):
+    require_user(identity, "Only users can register agents")
+    key, prefix, key_hash = security.new_api_key()
+    agent = Agent.create(
+        org_id=identity.org_id, name=data["name"], description=data.get("description", ""),
+        capabilities=data.get("capabilities", []), metadata={}, owner_user_id=identity.id,
+        key_prefix=prefix, key_hash=key_hash,
+    )
+    activity.record(identity, "agent.registered", "agent", agent.id, {"name": agent.name})
+    return {"agent": agent.to_dict(), "apiKey": key}, []
+
+
+def me(identity):
+    org = Organization.get_by_id(identity.org_id)
+    if identity.is_user:
+        return {"type": "user", "user": User.get_by_id(identity.id).to_dict(), "org": org.to_dict()}
+    agent = Agent.get_or_none(Agent.id == identity.id)
+    if agent is None:
+        raise Forbidden()
+    return {"type": "agent", "agent": agent.to_dict(), "org": org.to_dict()}

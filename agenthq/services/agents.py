@@ -1,0 +1,99 @@
+"""Agents: directory, profile, heartbeat and presence status, key rotation, removal."""
+
+from .. import events, security
+from ..clock import now_iso
+from ..errors import Forbidden
+from ..models import Agent
+from . import activity
+from .common import access_agent, paginate
+
+ONLINE_STATES = ("online", "busy")
+
+
+def list_agents(identity, query):
+    rows = Agent.select().where(Agent.org_id == identity.org_id).order_by(Agent.id)
+    return paginate(rows, query["page"], query["limit"], Agent.to_dict)
+
+
+def search(identity, query):
+    rows = Agent.select().where(Agent.org_id == identity.org_id)
+    if query.get("q"):
+        rows = rows.where(Agent.name.contains(query["q"]) | Agent.description.contains(query["q"]))
+    if query.get("status"):
+        rows = rows.where(Agent.status == query["status"])
+    agents = [agent for agent in rows.order_by(Agent.id)]
+    wanted = set(query.get("capabilities") or ())
+    if wanted:
+        agents = [agent for agent in agents if wanted <= set(agent.capabilities or ())]
+    total, page, limit = len(agents), query["page"], query["limit"]
+    items = [agent.to_dict() for agent in agents[(page - 1) * limit : page * limit]]
+    return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
+
+
+def get(identity, agent_id):
+    return access_agent(identity, agent_id).to_dict()
+
+
+def patch(identity, agent_id, data):
+    agent = access_agent(identity, agent_id)
+    if identity.is_agent and identity.id != agent.id:
+        raise Forbidden("An agent can only change its own profile")
+    for name in ("name", "description", "capabilities", "metadata"):
+        if name in data:
+            setattr(agent, name, data[name])
+    agent.updated_at = now_iso()
+    agent.save()
+    activity.record(identity, "agent.updated", "agent", agent.id, {"fields": sorted(data)})
+    return agent.to_dict(), [events.agent_event("updated", agent.to_dict())]
+
+
+def _may_manage(identity, agent):
+    return identity.is_admin or (identity.is_user and agent.owner_user_id == identity.id)
+
+
+def delete(identity, agent_id):
+    agent = access_agent(identity, agent_id)
+    if not _may_manage(identity, agent):
+        raise Forbidden("Only an owner, an admin or the agent's creator can delete it")
+    data = agent.to_dict()
+    agent.delete_instance()
+    activity.record(identity, "agent.deleted", "agent", agent.id, {"name": agent.name})
+    return {"deleted": True}, [events.agent_event("deleted", data)]
+
+
+def rotate_key(identity, agent_id):
+    agent = access_agent(identity, agent_id)
+    if not _may_manage(identity, agent):
+        raise Forbidden("Only an owner, an admin or the agent's creator can rotate its key")
+    key, agent.key_prefix, agent.key_hash = security.new_api_key()
+    agent.updated_at = now_iso()
+    agent.save()
+    activity.record(identity, "agent.key_rotated", "agent", agent.id)
+    return {"apiKey": key}, []
+
+
+def heartbeat(identity, agent_id, status="online"):
+    agent = access_agent(identity, agent_id)
+    if identity.id != agent.id:
+        raise Forbidden("Only the agent itself can send its heartbeat")
+    return {"ok": True}, set_status(agent, status, beat=True)
+
+
+def set_status(agent, status, beat=False):
+    """Store a new status; return the presence event its transition causes, if any: online and
+    offline fire once per transition, online <-> busy is an update."""
+    previous = agent.status
+    fields = {Agent.status: status, Agent.updated_at: now_iso()}
+    if beat:
+        fields[Agent.last_heartbeat] = now_iso()
+    Agent.update(fields).where(Agent.id == agent.id).execute()
+    agent = Agent.get_by_id(agent.id)
+    if previous == status:
+        return []
+    if status == "offline":
+        kind = "offline"
+    elif previous == "offline":
+        kind = "online"
+    else:
+        kind = "updated"
+    return [events.agent_event(kind, agent.to_dict())]

@@ -1,0 +1,70 @@
+"""Channels and their members."""
+
+from peewee import IntegrityError
+
+from .. import events
+from ..errors import Conflict, Forbidden, NotFound
+from ..models import Channel, ChannelMember, Post
+from . import activity
+from .common import access_channel, is_member, member_exists, paginate, readable_channel_ids
+
+
+def create(identity, data):
+    if Channel.select().where((Channel.org_id == identity.org_id) & (Channel.name == data["name"])).exists():
+        raise Conflict("CHANNEL_EXISTS", "A channel with this name already exists", field="name")
+    try:
+        channel = Channel.create(
+            org_id=identity.org_id, name=data["name"], description=data.get("description", ""),
+            type=data["type"], created_by=identity.id,
+        )
+    except IntegrityError:
+        raise Conflict("CHANNEL_EXISTS", "A channel with this name already exists", field="name") from None
+    ChannelMember.create(channel_id=channel.id, member_id=identity.id, member_type=identity.kind)
+    activity.record(identity, "channel.created", "channel", channel.id, {"name": channel.name, "type": channel.type})
+    return channel.to_dict(), [events.channel_event("created", channel.to_dict())]
+
+
+def list_channels(identity, query):
+    rows = Channel.select().where(Channel.id.in_(readable_channel_ids(identity))).order_by(Channel.name)
+    return paginate(rows, query["page"], query["limit"], Channel.to_dict)
+
+
+def get(identity, channel_id):
+    return access_channel(identity, channel_id).to_dict()
+
+
+def join(identity, channel_id):
+    channel = access_channel(identity, channel_id)
+    if channel.type != "public" and not is_member(channel.id, identity.id):
+        raise Forbidden("Private channels are joined by invitation")
+    ChannelMember.insert(
+        channel_id=channel.id, member_id=identity.id, member_type=identity.kind
+    ).on_conflict_ignore().execute()
+    return {"joined": True}, []
+
+
+def leave(identity, channel_id):
+    channel = access_channel(identity, channel_id)
+    ChannelMember.delete().where(
+        (ChannelMember.channel_id == channel.id) & (ChannelMember.member_id == identity.id)
+    ).execute()
+    return {"left": True}, []
+
+
+def add_member(identity, channel_id, data):
+    channel = access_channel(identity, channel_id)
+    if not is_member(channel.id, identity.id):
+        raise Forbidden("Only members of a channel can add members to it")
+    if not member_exists(identity.org_id, data["member_id"], data["member_type"]):
+        raise NotFound(data["member_type"])
+    ChannelMember.insert(
+        channel_id=channel.id, member_id=data["member_id"], member_type=data["member_type"]
+    ).on_conflict_ignore().execute()
+    activity.record(identity, "channel.member_added", "channel", channel.id, {"member_id": data["member_id"]})
+    return {"added": True, "channel_id": channel.id, "member_id": data["member_id"]}, []
+
+
+def list_posts(identity, channel_id, query):
+    channel = access_channel(identity, channel_id)
+    rows = Post.select().where(Post.channel_id == channel.id).order_by(Post.id.desc())
+    return paginate(rows, query["page"], query["limit"], Post.to_dict)

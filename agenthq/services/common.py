@@ -1,0 +1,67 @@
+"""Helpers every service shares: pagination and the one access check per guarded object."""
+
+from ..errors import Forbidden, NotFound
+from ..models import Agent, Channel, ChannelMember, Post, User
+from ..validation import is_id
+
+
+def paginate(query, page, limit, to_dict):
+    total = query.count()
+    rows = query.paginate(page, limit)
+    items = [to_dict(row) for row in rows]
+    return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
+
+
+def is_member(channel_id, member_id):
+    return ChannelMember.select().where(
+        (ChannelMember.channel_id == channel_id) & (ChannelMember.member_id == member_id)
+    ).exists()
+
+
+def readable_channel_ids(identity):
+    """The ids of channels the caller may read: the org's public ones and private ones it is in."""
+    memberships = ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
+    return Channel.select(Channel.id).where(
+        (Channel.org_id == identity.org_id) & ((Channel.type == "public") | Channel.id.in_(memberships))
+    )
+
+
+def access_channel(identity, channel_id, what="channel"):
+    """The channel if the caller may see it. Missing, another org's, and a private channel the
+    caller is not in all answer the same NOT_FOUND: a private channel is invisible."""
+    channel = Channel.get_or_none((Channel.id == channel_id) & (Channel.org_id == identity.org_id)) if is_id(
+        channel_id
+    ) else None
+    if channel is None or (channel.type == "private" and not is_member(channel.id, identity.id)):
+        raise NotFound(what)
+    return channel
+
+
+def access_post(identity, post_id):
+    post = Post.get_or_none((Post.id == post_id) & (Post.org_id == identity.org_id)) if is_id(post_id) else None
+    if post is None:
+        raise NotFound("post")
+    access_channel(identity, post.channel_id, what="post")
+    return post
+
+
+def access_agent(identity, agent_id):
+    agent = Agent.get_or_none((Agent.id == agent_id) & (Agent.org_id == identity.org_id)) if is_id(agent_id) else None
+    if agent is None:
+        raise NotFound("agent")
+    return agent
+
+
+def require_user(identity, message="Only users can do this"):
+    if not identity.is_user:
+        raise Forbidden(message)
+
+
+def require_admin(identity):
+    if not identity.is_admin:
+        raise Forbidden("Only an owner or admin can do this")
+
+
+def member_exists(org_id, member_id, member_type):
+    model = User if member_type == "user" else Agent
+    return is_id(member_id) and model.select().where((model.id == member_id) & (model.org_id == org_id)).exists()

@@ -1,0 +1,98 @@
+"""Posts: write, read, full-text search, edit and delete."""
+
+import re
+
+from .. import events
+from ..clock import now_iso
+from ..errors import Forbidden, NotFound
+from ..models import Post, database
+from . import activity
+from .common import access_channel, access_post, paginate, readable_channel_ids
+
+
+def create(identity, data):
+    channel = access_channel(identity, data["channel_id"])
+    parent_id = data.get("parent_id")
+    if parent_id and not Post.select().where((Post.id == parent_id) & (Post.channel_id == channel.id)).exists():
+        raise NotFound("parent post")
+    post = Post.create(
+        org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
+        type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
+        parent_id=parent_id,
+    )
+    activity.record(identity, "post.created", "post", post.id, {"channel_id": channel.id, "type": post.type})
+    return post.to_dict(), [events.post_event("created", post.to_dict())]
+
+
+def list_posts(identity, query):
+    rows = Post.select()
+    if query.get("channel_id"):
+        rows = rows.where(Post.channel_id == access_channel(identity, query["channel_id"]).id)
+    else:
+        rows = rows.where(Post.channel_id.in_(readable_channel_ids(identity)))
+    if query.get("type"):
+        rows = rows.where(Post.type == query["type"])
+    if query.get("author_id"):
+        rows = rows.where(Post.author_id == query["author_id"])
+    if query.get("since"):
+        rows = rows.where(Post.created_at > query["since"])
+    return paginate(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.to_dict)
+
+
+def fts_query(text):
+    """Turn what a person typed into an FTS5 query that cannot be a syntax error or an
+    operator: every word becomes a quoted term, all of them required."""
+    words = re.findall(r"\w+", text)
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def search(identity, query):
+    match = fts_query(query["q"])
+    page, limit = query["page"], query["limit"]
+    if not match:
+        return [], {"page": page, "limit": limit, "total": 0, "hasMore": False}
+    readable = readable_channel_ids(identity)
+    readable_sql, readable_params = readable.sql()
+    where = f"post_fts MATCH ? AND p.org_id = ? AND p.channel_id IN ({readable_sql})"
+    params = [match, identity.org_id, *readable_params]
+    total = database.execute_sql(
+        f"SELECT count(*) FROM post_fts JOIN post AS p ON p.rowid = post_fts.rowid WHERE {where}", params
+    ).fetchone()[0]
+    rows = Post.raw(
+        f"SELECT p.* FROM post_fts JOIN post AS p ON p.rowid = post_fts.rowid WHERE {where} "
+        "ORDER BY post_fts.rank, p.id DESC LIMIT ? OFFSET ?",
+        *params, limit, (page - 1) * limit,
+    )
+    items = [post.to_dict() for post in rows]
+    return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
+
+
+def get(identity, post_id):
+    return access_post(identity, post_id).to_dict()
+
+
+def _may_change(identity, post):
+    return post.author_id == identity.id or identity.is_admin
+
+
+def patch(identity, post_id, data):
+    post = access_post(identity, post_id)
+    if not _may_change(identity, post):
+        raise Forbidden("Only the author, an owner or an admin can edit this post")
+    for name in ("title", "content"):
+        if name in data:
+            setattr(post, name, data[name])
+    post.updated_at = now_iso()
+    post.save()
+    activity.record(identity, "post.updated", "post", post.id, {"fields": sorted(data)})
+    return post.to_dict(), [events.post_event("updated", post.to_dict())]
+
+
+def delete(identity, post_id):
+    post = access_post(identity, post_id)
+    if not _may_change(identity, post):
+        raise Forbidden("Only the author, an owner or an admin can delete this post")
+    data = post.to_dict()
+    post.delete_instance()
+    activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id})
+    return {"deleted": True}, [events.post_event("deleted", data)]

@@ -1,0 +1,205 @@
+"""Declarative request validation: each endpoint declares a Schema once; errors name the field.
+
+Body fields check JSON types strictly; query fields (always strings) convert first."""
+
+import json
+import re
+
+from .clock import iso, parse_iso
+from .errors import ValidationError
+
+ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_MISSING = object()
+
+
+def is_id(value):
+    return isinstance(value, str) and bool(ULID_RE.match(value))
+
+
+class Field:
+    json_type = None  # for the OpenAPI document
+
+    def __init__(self, required=True, default=_MISSING, nullable=False, description=""):
+        self.required = required and default is _MISSING
+        self.default = default
+        self.nullable = nullable
+        self.description = description
+
+    def clean(self, name, value):
+        return value
+
+    def from_query(self, name, raw):
+        return self.clean(name, raw)
+
+
+class Str(Field):
+    json_type = "string"
+
+    def __init__(self, min_len=0, max_len=None, pattern=None, strip=False, **kw):
+        super().__init__(**kw)
+        self.min_len, self.max_len, self.strip = min_len, max_len, strip
+        self.pattern = re.compile(pattern) if pattern else None
+
+    def clean(self, name, value):
+        if not isinstance(value, str):
+            raise ValidationError(name, f"{name} must be a string")
+        if self.strip:
+            value = value.strip()
+        if "\x00" in value:
+            raise ValidationError(name, f"{name} must not contain NUL characters")
+        if len(value) < self.min_len:
+            raise ValidationError(
+                name, f"{name} is required" if self.min_len == 1 else f"{name} must be at least {self.min_len} characters"
+            )
+        if self.max_len is not None and len(value) > self.max_len:
+            raise ValidationError(name, f"{name} must be at most {self.max_len} characters")
+        if self.pattern and not self.pattern.match(value):
+            raise ValidationError(name, f"{name} has an invalid format")
+        return value
+
+
+class Email(Str):
+    def __init__(self, **kw):
+        super().__init__(min_len=3, max_len=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip=True, **kw)
+
+    def clean(self, name, value):
+        return super().clean(name, value).lower()
+
+
+class Id(Str):
+    def __init__(self, **kw):
+        super().__init__(pattern=ULID_RE.pattern, **kw)
+
+    def clean(self, name, value):
+        if not is_id(value):
+            raise ValidationError(name, f"{name} must be a valid id")
+        return value
+
+
+class Choice(Str):
+    def __init__(self, choices, **kw):
+        super().__init__(**kw)
+        self.choices = tuple(choices)
+
+    def clean(self, name, value):
+        value = super().clean(name, value)
+        if value not in self.choices:
+            raise ValidationError(name, f"{name} must be one of: {', '.join(self.choices)}")
+        return value
+
+
+class Int(Field):
+    json_type = "integer"
+
+    def __init__(self, minimum=None, maximum=None, **kw):
+        super().__init__(**kw)
+        self.minimum, self.maximum = minimum, maximum
+
+    def clean(self, name, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(name, f"{name} must be an integer")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(name, f"{name} must be at least {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(name, f"{name} must be at most {self.maximum}")
+        return value
+
+    def from_query(self, name, raw):
+        if not re.fullmatch(r"-?\d{1,18}", raw):
+            raise ValidationError(name, f"{name} must be an integer")
+        return self.clean(name, int(raw))
+
+
+class Timestamp(Str):
+    def clean(self, name, value):
+        value = super().clean(name, value)
+        try:
+            moment = parse_iso(value)
+        except ValueError:
+            raise ValidationError(name, f"{name} must be an ISO 8601 timestamp") from None
+        return iso(moment)
+
+
+class Object(Field):
+    json_type = "object"
+
+    def __init__(self, max_bytes=64 * 1024, **kw):
+        super().__init__(**kw)
+        self.max_bytes = max_bytes
+
+    def clean(self, name, value):
+        if not isinstance(value, dict):
+            raise ValidationError(name, f"{name} must be an object")
+        if len(json.dumps(value)) > self.max_bytes:
+            raise ValidationError(name, f"{name} is too large (at most {self.max_bytes} bytes)")
+        return value
+
+
+class StrList(Field):
+    json_type = "array"
+
+    def __init__(self, max_items=100, max_len=100, **kw):
+        super().__init__(**kw)
+        self.max_items, self.max_len = max_items, max_len
+
+    def clean(self, name, value):
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValidationError(name, f"{name} must be a list of strings")
+        if len(value) > self.max_items:
+            raise ValidationError(name, f"{name} must have at most {self.max_items} items")
+        if any(len(item) > self.max_len or not item.strip() for item in value):
+            raise ValidationError(name, f"{name} items must be 1 to {self.max_len} characters")
+        return value
+
+    def from_query(self, name, raw):
+        return self.clean(name, [part.strip() for part in raw.split(",") if part.strip()])
+
+
+class Schema:
+    def __init__(self, **fields):
+        self.fields = fields
+
+    def validate(self, data):
+        """Return the known fields, cleaned; unknown fields are ignored, as the Node server did."""
+        if not isinstance(data, dict):
+            raise ValidationError(None, "body must be a JSON object")
+        return self._clean(data, lambda field, name, value: field.clean(name, value))
+
+    def validate_query(self, arguments):
+        """arguments: Tornado's query dict of name -> [bytes]. Repeated names: the last wins."""
+        values = {}
+        for name, raws in arguments.items():
+            try:
+                values[name] = raws[-1].decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValidationError(name, f"{name} must be UTF-8") from None
+        return self._clean(values, lambda field, name, value: field.from_query(name, value))
+
+    def _clean(self, data, convert):
+        cleaned = {}
+        for name, field in self.fields.items():
+            value = data.get(name, _MISSING)
+            if value is _MISSING or (value is None and not field.nullable and not field.required):
+                if field.required:
+                    raise ValidationError(name, f"{name} is required")
+                if field.default is not _MISSING:
+                    cleaned[name] = field.default() if callable(field.default) else field.default
+                continue
+            if value is None and field.nullable:
+                cleaned[name] = None
+                continue
+            if value is None:
+                raise ValidationError(name, f"{name} is required")
+            cleaned[name] = convert(field, name, value)
+        return cleaned
+
+
+PAGINATION = {
+    "page": Int(minimum=1, maximum=1_000_000, default=1),
+    "limit": Int(minimum=1, maximum=100, default=20),
+}
+
+
+def query_schema(**fields):
+    """A schema for a list endpoint's query: its filters plus page and limit."""
+    return Schema(**fields, **PAGINATION)
