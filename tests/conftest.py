@@ -1,0 +1,59 @@
+"""Every test talks to a real hub: a real Tornado server on a free port (pytest-tornado's
+http_server), a real SQLite file in a temp folder, real HTTP and WebSocket clients."""
+
+import dataclasses
+
+import pytest
+
+from agenthq.app import make_app
+from agenthq.config import Config
+from agenthq.hub import Hub
+from tests.support import Api, WsClient
+
+
+@pytest.fixture
+def config(tmp_path):
+    return Config(db=str(tmp_path / "agenthq.db"), port=0)
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module to change settings (e.g. short timeouts)."""
+    return {}
+
+
+@pytest.fixture
+def hub(config, config_overrides):
+    hub = Hub(dataclasses.replace(config, **config_overrides))
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def app(hub):
+    return make_app(hub.config, hub)
+
+
+@pytest.fixture
+def api(http_client, base_url):
+    return Api(http_client, base_url)
+
+
+@pytest.fixture
+def ws_url(http_server, http_port):
+    return f"ws://127.0.0.1:{http_port}/ws"
+
+
+@pytest.fixture
+def ws_connect(ws_url):
+    """Open a real WebSocket to the hub; every client opened is closed after the test."""
+    clients = []
+
+    async def connect(token=None, since=None, headers=None):
+        client = await WsClient.open(ws_url, token, since, headers)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        client.close()

@@ -1,0 +1,190 @@
+"""Test helpers that speak to the real server: an API client that checks the envelope of
+every answer, and a WebSocket client that reads frames with a timeout."""
+
+import asyncio
+import itertools
+import json
+
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+_counter = itertools.count(1)
+
+
+class ApiError(AssertionError):
+    pass
+
+
+class Api:
+    def __init__(self, http_client, base_url):
+        self.http_client, self.base_url = http_client, base_url
+
+    async def call(self, method, path, body=None, token=None, expect=None, raw_body=None, headers=None):
+        """Send a request; check the envelope; return (status, parsed body). With expect, also
+        check the status (and, for errors, that the error code is the expected one)."""
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if body is not None:
+            raw_body = json.dumps(body)
+        if raw_body is not None:
+            headers.setdefault("Content-Type", "application/json")
+        elif method in ("POST", "PATCH", "PUT"):
+            raw_body = ""
+        request = HTTPRequest(
+            self.base_url + path, method=method, headers=headers, body=raw_body,
+            allow_nonstandard_methods=True, request_timeout=20,
+        )
+        response = await self.http_client.fetch(request, raise_error=False)
+        payload = json.loads(response.body) if response.body else None
+        check_envelope(response.code, payload, path)
+        if isinstance(expect, int):
+            assert response.code == expect, (method, path, response.code, payload)
+        elif isinstance(expect, str):
+            assert payload["success"] is False and payload["error"]["code"] == expect, (method, path, payload)
+        return response.code, payload
+
+    async def ok(self, method, path, body=None, token=None, status=200):
+        code, payload = await self.call(method, path, body, token)
+        assert code == status, (method, path, code, payload)
+        return payload["data"]
+
+    async def error(self, method, path, body=None, token=None, code=None, status=None, **kw):
+        status_code, payload = await self.call(method, path, body, token, **kw)
+        assert payload["success"] is False, (method, path, payload)
+        if code:
+            assert payload["error"]["code"] == code, (method, path, status_code, payload)
+        if status:
+            assert status_code == status, (method, path, status_code, payload)
+        return payload["error"]
+
+    async def register(self, slug=None, email=None, password="correct-horse", name="Owner"):
+        n = next(_counter)
+        slug = slug or f"org-{n}"
+        body = {"orgName": f"Org {n}", "orgSlug": slug, "email": email or f"owner{n}@{slug}.test",
+                "password": password, "name": name}
+        data = await self.ok("POST", "/api/v1/auth/register", body, status=201)
+        return Org(self, data, password)
+
+
+class Org:
+    """One registered organization and its owner, with shortcuts for the common calls."""
+
+    def __init__(self, api, data, password):
+        self.api, self.data, self.password = api, data, password
+        self.id = data["org"]["id"]
+        self.owner = data["user"]
+        self.token = data["accessToken"]
+        self.refresh_token = data["refreshToken"]
+        self._channels = None
+
+    async def channels(self):
+        if self._channels is None:
+            listed = await self.api.ok("GET", "/api/v1/channels", token=self.token)
+            self._channels = {c["name"]: c for c in listed}
+        return self._channels
+
+    async def channel_id(self, name="general"):
+        return (await self.channels())[name]["id"]
+
+    async def agent(self, name="bot", token=None, **extra):
+        body = {"name": name, **extra}
+        data = await self.api.ok("POST", "/api/v1/auth/agents/register", body, token=token or self.token, status=201)
+        return data["agent"], data["apiKey"]
+
+    async def post(self, content="hello", channel="general", token=None, **extra):
+        channel_id = await self.channel_id(channel) if not _looks_like_id(channel) else channel
+        body = {"channel_id": channel_id, "content": content, **extra}
+        return await self.api.ok("POST", "/api/v1/posts", body, token=token or self.token, status=201)
+
+    async def user(self, role="member", email=None):
+        """Add a person to this org with the given role (written straight to the database,
+        since the API has no invitation flow yet) and sign them in."""
+        from agenthq.models import User
+        from agenthq.security import hash_password
+
+        email = email or f"user{next(_counter)}@{self.data['org']['slug']}.test"
+        User.create(org_id=self.id, email=email, password_hash=hash_password("member-pass"), name=email, role=role)
+        data = await self.api.ok("POST", "/api/v1/auth/login", {"email": email, "password": "member-pass"})
+        return data["user"], data["accessToken"]
+
+
+def _looks_like_id(value):
+    return len(value) == 26 and value.isalnum() and value.isupper()
+
+
+def check_envelope(status, payload, path):
+    if path.startswith("/health"):
+        return
+    assert isinstance(payload, dict), (status, payload)
+    if 200 <= status < 300:
+        assert payload.get("success") is True and "data" in payload, payload
+        if "pagination" in payload:
+            assert set(payload["pagination"]) == {"page", "limit", "total", "hasMore"}, payload
+    else:
+        assert payload.get("success") is False, payload
+        error = payload["error"]
+        assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), payload
+        assert "Traceback" not in error["message"], payload
+        assert set(error) <= {"code", "message", "field"}, payload
+
+
+class WsClient:
+    """A real WebSocket client with helpers to read the next frame, or a frame of a type."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.frames = []
+
+    @classmethod
+    async def open(cls, url, token=None, since=None, headers=None):
+        query = []
+        if token is not None:
+            query.append(f"token={token}")
+        if since is not None:
+            query.append(f"since={since}")
+        full = url + ("?" + "&".join(query) if query else "")
+        conn = await websocket_connect(HTTPRequest(full, headers=headers or {}))
+        return cls(conn)
+
+    async def send(self, message):
+        await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
+
+    async def recv(self, timeout=5):
+        raw = await asyncio.wait_for(self.conn.read_message(), timeout)
+        if raw is None:
+            return None
+        frame = json.loads(raw)
+        self.frames.append(frame)
+        return frame
+
+    async def expect(self, type_, timeout=5):
+        """The next frame of this type; frames of other types before it are skipped."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            frame = await self.recv(max(0.01, deadline - loop.time()))
+            assert frame is not None, f"closed while waiting for {type_}"
+            if frame["type"] == type_:
+                return frame
+
+    async def nothing(self, within=0.3):
+        """Assert that no frame arrives within the given time."""
+        try:
+            frame = await self.recv(within)
+        except asyncio.TimeoutError:
+            return
+        raise AssertionError(f"unexpected frame {frame}")
+
+    async def closed(self, timeout=5):
+        """Read until the server closes; return (code, reason)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            raw = await asyncio.wait_for(self.conn.read_message(), max(0.01, deadline - loop.time()))
+            if raw is None:
+                return self.conn.close_code, self.conn.close_reason
+            self.frames.append(json.loads(raw))
+
+    def close(self):
+        self.conn.close()
