@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts
+from .handlers import accounts, activity, agents, base, channels, org, posts, ws
 from .hub import Hub
 
 access_log = logging.getLogger("agenthq.access")
@@ -29,6 +29,7 @@ def make_app(config, hub=None):
         *channels.routes,
         *posts.routes,
         *activity.routes,
+        *ws.routes,
     ]
     return tornado.web.Application(
         routes,
@@ -36,4 +37,6 @@ def make_app(config, hub=None):
         default_handler_class=base.NotFoundHandler,
         log_function=log_request,
         websocket_max_message_size=config.ws_max_message,
+        # Protocol pings find dead peers that never said goodbye (a pulled cable).
+        websocket_ping_interval=config.heartbeat_interval,
     )

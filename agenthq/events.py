@@ -33,8 +33,8 @@ class Event:
 
     @classmethod
     def from_row(cls, row):
-        return cls(row["org_id"], row["seq"], row["type"], row["audience"], row["channel_id"],
-                   json.loads(row["data"]) if isinstance(row["data"], str) else row["data"], row["timestamp"])
+        data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+        return cls(row["org_id"], row["seq"], row["type"], row["audience"], row["channel_id"], data, row["timestamp"])
 
 
 def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=frozenset()):
@@ -70,3 +70,27 @@ def channel_event(kind, channel):
 
 def newest_seq(org_id):
     return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar() or 0
+
+
+def resume_floor(org_id):
+    """The lowest `since` that can still be resumed: events after it are all in the log."""
+    oldest = EventRow.select(EventRow.seq).where(EventRow.org_id == org_id).order_by(EventRow.seq).limit(1).scalar()
+    return oldest - 1 if oldest is not None else newest_seq(org_id)
+
+
+def replay(org_id, since, channel_id=None, member_of=(), limit=500):
+    """Logged events after `since`, oldest first: a channel's post events, or (no channel_id)
+    the org-wide ones, including private-channel events of channels in member_of."""
+    rows = EventRow.select().where((EventRow.org_id == org_id) & (EventRow.seq > since))
+    if channel_id:
+        rows = rows.where((EventRow.channel_id == channel_id) & (EventRow.audience == CHANNEL))
+    else:
+        rows = rows.where(
+            (EventRow.audience == ORG) | ((EventRow.audience == MEMBERS) & EventRow.channel_id.in_(list(member_of)))
+        )
+    return [Event.from_row(row) for row in rows.order_by(EventRow.seq).limit(limit).dicts()]
+
+
+def prune(older_than_iso):
+    """Forget events past the retention window; resume_floor() then asks for a resync."""
+    return EventRow.delete().where(EventRow.timestamp < older_than_iso).execute()

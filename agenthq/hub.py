@@ -3,10 +3,15 @@ and the one path by which a write's events reach subscribers: after its commit."
 
 import asyncio
 import logging
+import time
+
+from . import events
+from .clock import iso_ago
 
 from .auth import Tokens
 from .models import open_database, signing_secret
 from .realtime import Registry
+from .services import presence
 from .storage import Storage
 
 log = logging.getLogger("agenthq")
@@ -22,6 +27,8 @@ class Hub:
         self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl)
         self.registry = Registry()
         self.in_flight = 0  # REST requests being served; shutdown waits for them
+        self._maintenance = None
+        self._tasks = set()
 
     async def read(self, fn, *args):
         return await self.storage.read(fn, *args)
@@ -39,6 +46,8 @@ class Hub:
         return await self.storage.read(self.tokens.authenticate, token)
 
     def close(self):
+        if self._maintenance:
+            self._maintenance.cancel()
         self.storage.close()
 
     def disconnect_agent(self, agent_id, reason):
@@ -46,11 +55,58 @@ class Hub:
         for connection in self.registry.connections_of_agent(agent_id):
             connection.close(4003, reason)
 
+    def spawn(self, coroutine, what):
+        """Run a write nobody awaits (e.g. presence after a socket closed); log its failure once."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(lambda done: self._finished(done, what))
+
+    def _finished(self, task, what):
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background %s failed: %r", what, task.exception())
+
+    def ensure_started(self):
+        """Start the periodic upkeep on the running loop the first time the hub serves."""
+        if self._maintenance is None:
+            self._maintenance = asyncio.ensure_future(self._maintain())
+
+    async def _maintain(self):
+        config = self.config
+        interval = max(0.05, min(config.heartbeat_interval / 2, config.presence_timeout / 3, 10))
+        next_prune = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self._close_idle(2 * config.heartbeat_interval)
+                connected = [c.identity.id for c in self.registry.all_connections() if c.identity.is_agent]
+                await self.write(presence.sweep, config.presence_timeout, connected)
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + min(600, config.event_retention / 4)
+                    await self.write(_prune, config.event_retention)
+            except Exception:  # keep upkeep alive whatever one round hit; it is logged once
+                log.exception("hub upkeep failed")
+
+    def _close_idle(self, silence):
+        cutoff = time.monotonic() - silence
+        for connection in self.registry.all_connections():
+            if connection.last_message_at < cutoff:
+                connection.close(4002, "idle: no message for two heartbeat intervals")
+
     async def shutdown(self, drain_seconds):
         """Close every socket with 1001 (after what is queued is flushed) and give requests
-        in flight up to drain_seconds to finish."""
+        in flight and closing sockets up to drain_seconds to finish."""
+        if self._maintenance:
+            self._maintenance.cancel()
         for connection in self.registry.all_connections():
             connection.close(1001, "server shutting down")
         deadline = asyncio.get_running_loop().time() + drain_seconds
-        while self.in_flight > 0 and asyncio.get_running_loop().time() < deadline:
+        while (self.in_flight > 0 or self.registry.all_connections()) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=max(0.1, deadline - asyncio.get_running_loop().time()))
+
+
+def _prune(retention_seconds):
+    return events.prune(iso_ago(retention_seconds)), []

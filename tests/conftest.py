@@ -23,9 +23,11 @@ def config_overrides():
 
 
 @pytest.fixture
-def hub(config, config_overrides):
+def hub(config, config_overrides, io_loop):
     hub = Hub(dataclasses.replace(config, **config_overrides))
     yield hub
+    # Stop as the server does: sockets closed with 1001, background writes finished.
+    io_loop.run_sync(lambda: hub.shutdown(2))
     hub.close()
 
 

@@ -36,6 +36,7 @@ class BaseHandler(RequestHandler):
         return self.settings["hub"]
 
     async def prepare(self):
+        self.hub.ensure_started()
         self.hub.in_flight += 1
         self._counted = True
         length = self.request.headers.get("Content-Length")
