@@ -1,0 +1,123 @@
+"""/auth: sign-up, sign-in, refresh, agent registration and /auth/me, on their success paths,
+and what is (never) stored or shown of passwords and keys."""
+
+import re
+
+import pytest
+
+from agenthq.models import Agent, User
+
+API = "/api/v1"
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+AGENT_FIELDS = {
+    "id", "org_id", "name", "description", "status", "last_heartbeat", "capabilities",
+    "metadata", "owner_user_id", "created_at", "updated_at",
+}
+
+
+@pytest.mark.gen_test
+async def test_health_needs_no_auth(api):
+    code, body = await api.call("GET", "/health")
+    assert code == 200
+    assert body["status"] == "ok" and TIMESTAMP.match(body["timestamp"])
+    assert "success" not in body
+
+
+@pytest.mark.gen_test
+async def test_register_creates_org_owner_and_default_channels(api):
+    body = {"orgName": "Acme Labs", "orgSlug": "acme-labs", "email": "Ann@Acme.test", "password": "long-enough",
+            "name": "Ann"}
+    data = await api.ok("POST", f"{API}/auth/register", body, status=201)
+    assert set(data) == {"org", "user", "accessToken", "refreshToken"}
+    org, user = data["org"], data["user"]
+    assert org["name"] == "Acme Labs" and org["slug"] == "acme-labs" and org["settings"] == {}
+    assert ULID.match(org["id"]) and TIMESTAMP.match(org["created_at"]) and TIMESTAMP.match(org["updated_at"])
+    assert user["org_id"] == org["id"] and user["role"] == "owner" and user["name"] == "Ann"
+    assert user["email"] == "ann@acme.test"
+    assert ULID.match(user["id"])
+    assert not any("password" in key for key in user)
+
+    channels = await api.ok("GET", f"{API}/channels", token=data["accessToken"])
+    assert sorted(c["name"] for c in channels) == ["alerts", "audit", "general", "learnings", "updates"]
+    assert all(c["type"] == "public" and c["org_id"] == org["id"] for c in channels)
+
+
+@pytest.mark.gen_test
+async def test_password_is_stored_only_as_a_slow_hash(api):
+    org = await api.register(password="my-secret-password")
+    row = User.get_by_id(org.owner["id"])
+    assert "my-secret-password" not in row.password_hash
+    assert row.password_hash.startswith("scrypt$")
+
+
+@pytest.mark.gen_test
+async def test_login_and_refresh(api):
+    org = await api.register(email="login@flow.test", password="right-password")
+    data = await api.ok("POST", f"{API}/auth/login", {"email": "LOGIN@flow.test", "password": "right-password"})
+    assert set(data) == {"user", "accessToken", "refreshToken"}
+    assert data["user"]["id"] == org.owner["id"]
+    me = await api.ok("GET", f"{API}/auth/me", token=data["accessToken"])
+    assert me["user"]["id"] == org.owner["id"]
+
+    refreshed = await api.ok("POST", f"{API}/auth/refresh", {"refreshToken": data["refreshToken"]})
+    assert set(refreshed) == {"accessToken"}
+    me = await api.ok("GET", f"{API}/auth/me", token=refreshed["accessToken"])
+    assert me["type"] == "user" and me["user"]["id"] == org.owner["id"]
+
+    await api.error("POST", f"{API}/auth/refresh", {}, code="VALIDATION_ERROR", status=400)
+    await api.error("POST", f"{API}/auth/refresh", {"refreshToken": "nonsense"}, code="INVALID_TOKEN", status=401)
+
+
+@pytest.mark.gen_test
+async def test_me_for_user_and_agent(api):
+    org = await api.register()
+    me = await api.ok("GET", f"{API}/auth/me", token=org.token)
+    assert set(me) == {"type", "user", "org"}
+    assert me["type"] == "user" and me["user"] == org.owner and me["org"]["id"] == org.id
+
+    agent, key = await org.agent("me-bot")
+    me = await api.ok("GET", f"{API}/auth/me", token=key)
+    assert set(me) == {"type", "agent", "org"}
+    assert me["type"] == "agent" and me["agent"]["id"] == agent["id"] and me["org"]["id"] == org.id
+    assert set(me["agent"]) == AGENT_FIELDS
+
+
+@pytest.mark.gen_test
+async def test_register_agent(api):
+    org = await api.register()
+    body = {"name": "scout", "description": "finds things", "capabilities": ["search", "summarize"]}
+    data = await api.ok("POST", f"{API}/auth/agents/register", body, token=org.token, status=201)
+    assert set(data) == {"agent", "apiKey"}
+    agent, key = data["agent"], data["apiKey"]
+    assert set(agent) == AGENT_FIELDS
+    assert agent["name"] == "scout" and agent["description"] == "finds things"
+    assert agent["capabilities"] == ["search", "summarize"] and agent["metadata"] == {}
+    assert agent["org_id"] == org.id and agent["owner_user_id"] == org.owner["id"]
+    assert agent["status"] == "offline" and agent["last_heartbeat"] is None
+    # ahq_ + at least 32 random bytes, url-safe base64 (43 characters).
+    assert re.fullmatch(r"ahq_[A-Za-z0-9_-]{43,}", key)
+
+    # Stored only as a hash; the key is shown once and appears in no later answer.
+    row = Agent.get_by_id(agent["id"])
+    assert key not in (row.key_hash, row.key_prefix) and key.startswith(row.key_prefix)
+    for path in ("/agents", f"/agents/{agent['id']}", "/agents/search?q=scout", "/auth/me"):
+        code, payload = await api.call("GET", API + path, token=org.token, expect=200)
+        text = str(payload)
+        assert key not in text and row.key_hash not in text and "key_" not in text
+
+    defaults = await api.ok("POST", f"{API}/auth/agents/register", {"name": "bare"}, token=org.token, status=201)
+    assert defaults["agent"]["description"] == "" and defaults["agent"]["capabilities"] == []
+    assert defaults["apiKey"] != key
+
+
+@pytest.mark.gen_test
+async def test_who_may_register_agents(api):
+    org = await api.register()
+    _, member = await org.user("member")
+    data = await api.ok("POST", f"{API}/auth/agents/register", {"name": "members-bot"}, token=member, status=201)
+    _, key = data["agent"], data["apiKey"]
+    await api.error(
+        "POST", f"{API}/auth/agents/register", {"name": "spawn"}, token=key, code="FORBIDDEN", status=403
+    )
+    await api.error("POST", f"{API}/auth/agents/register", {"name": ""}, token=org.token, code="VALIDATION_ERROR")
