@@ -13,7 +13,8 @@ _MISSING = object()
 
 
 def is_id(value):
-    return isinstance(value, str) and bool(ULID_RE.match(value))
+    # fullmatch, not match: "$" would also accept a trailing newline.
+    return isinstance(value, str) and bool(ULID_RE.fullmatch(value))
 
 
 class Field:
@@ -53,7 +54,7 @@ class Str(Field):
             )
         if self.max_len is not None and len(value) > self.max_len:
             raise ValidationError(name, f"{name} must be at most {self.max_len} characters")
-        if self.pattern and not self.pattern.match(value):
+        if self.pattern and not self.pattern.fullmatch(value):  # "$" alone lets "name\n" through
             raise ValidationError(name, f"{name} has an invalid format")
         return value
 

@@ -27,6 +27,7 @@ async def test_validation_error_names_the_field(api):
         ("POST", "/channels", {"name": "ok", "type": "secret"}, "type"),
         ("POST", "/posts", {"channel_id": await org.channel_id(), "content": ""}, "content"),
         ("POST", "/posts", {"channel_id": "nope", "content": "x"}, "channel_id"),
+        ("POST", "/posts", {"channel_id": await org.channel_id() + "\n", "content": "x"}, "channel_id"),
         ("POST", "/posts", {"channel_id": await org.channel_id(), "content": "x", "type": "rant"}, "type"),
         ("PATCH", "/org", {"settings": [1, 2]}, "settings"),
         ("POST", "/auth/agents/register", {"name": "bot", "capabilities": "search"}, "capabilities"),
@@ -43,6 +44,7 @@ async def test_validation_error_names_the_field(api):
     [
         ({"orgSlug": "Has Spaces"}, "orgSlug"),
         ({"orgSlug": ""}, "orgSlug"),
+        ({"orgSlug": "acme\n"}, "orgSlug"),
         ({"email": "not-an-email"}, "email"),
         ({"password": "short77"}, "password"),
         ({"name": ""}, "name"),
