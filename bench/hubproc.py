@@ -1,0 +1,97 @@
+"""Start a hub as a separate process for a benchmark, pinned to one core where there are two,
+with a fresh database; register an organization and an agent to drive it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cores():
+    return os.cpu_count() or 1
+
+
+def pinned(command, core):
+    """Prefix with taskset so hub and load generator do not fight over one core."""
+    if cores() >= 2 and core is not None and _has("taskset"):
+        return ["taskset", "-c", str(core), *command]
+    return command
+
+
+def _has(program):
+    return any((Path(p) / program).exists() for p in os.environ.get("PATH", "").split(os.pathsep))
+
+
+class Hub:
+    def __init__(self, core=0, extra_args=(), env=None):
+        self.dir = tempfile.TemporaryDirectory(prefix="agenthq-bench-")
+        self.db = str(Path(self.dir.name) / "bench.db")
+        command = pinned([sys.executable, str(ROOT / "run.py"), "--port", "0", "--db", self.db,
+                          "--log-level", "WARNING", *extra_args], core)
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+        )
+        line = self.process.stdout.readline()
+        match = re.search(r"http://([\d.]+):(\d+)", line)
+        if not match:
+            raise RuntimeError(f"hub did not start: {line}{self.process.stdout.read()}")
+        self.port = int(match.group(2))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def call(self, method, path, body=None, token=None):
+        request = urllib.request.Request(self.url + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request) as response:
+            return json.loads(response.read())["data"]
+
+    def setup_org(self, slug="bench"):
+        """An org, its owner token, an agent key and the id of #general."""
+        data = self.call("POST", "/api/v1/auth/register", {
+            "orgName": "Bench", "orgSlug": slug, "email": f"owner@{slug}.test", "password": "bench-password",
+            "name": "Bench"})
+        token = data["accessToken"]
+        key = self.call("POST", "/api/v1/auth/agents/register", {"name": "bench-agent"}, token)["apiKey"]
+        channels = self.call("GET", "/api/v1/channels", token=token)
+        general = next(c["id"] for c in channels if c["name"] == "general")
+        return token, key, general
+
+    def rss_kb(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.dir.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
