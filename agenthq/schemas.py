@@ -49,7 +49,7 @@ ADD_MEMBER = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
 
 CREATE_POST = Schema(
     channel_id=Id(),
-    content=Str(min_len=1, max_len=20000),
+    content=Str(min_len=1, max_len=20000, blank=False),
     type=Choice(POST_TYPES, default="update"),
     title=Str(required=False, nullable=True, max_len=300),
     metadata=Object(required=False),
@@ -64,7 +64,7 @@ LIST_POSTS = query_schema(
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
-    content=Str(required=False, min_len=1, max_len=20000),
+    content=Str(required=False, min_len=1, max_len=20000, blank=False),
 )
 
 CREATE_ACTIVITY = Schema(

@@ -36,9 +36,9 @@ class Field:
 class Str(Field):
     json_type = "string"
 
-    def __init__(self, min_len=0, max_len=None, pattern=None, strip=False, **kw):
+    def __init__(self, min_len=0, max_len=None, pattern=None, strip=False, blank=True, **kw):
         super().__init__(**kw)
-        self.min_len, self.max_len, self.strip = min_len, max_len, strip
+        self.min_len, self.max_len, self.strip, self.blank = min_len, max_len, strip, blank
         self.pattern = re.compile(pattern) if pattern else None
 
     def clean(self, name, value):
@@ -54,6 +54,9 @@ class Str(Field):
             )
         if self.max_len is not None and len(value) > self.max_len:
             raise ValidationError(name, f"{name} must be at most {self.max_len} characters")
+        if not self.blank and not value.strip():
+            # Kept as sent (leading spaces may matter in Markdown), but never only whitespace.
+            raise ValidationError(name, f"{name} must not be blank")
         if self.pattern and not self.pattern.fullmatch(value):  # "$" alone lets "name\n" through
             raise ValidationError(name, f"{name} has an invalid format")
         return value
