@@ -36,10 +36,13 @@ class Cursor:
         return True
 
     def connected(self, seq):
-        """On the first connection the org stream starts at the hub's newest seq. On later
-        ones it keeps its place: the replay after a `?since=` connect comes below that seq."""
-        if self._last.get(ORG) is None:
-            self._last[ORG] = seq
+        """On the first connection every stream starts at the hub's newest seq (channels
+        subscribed before connecting too). On later ones each keeps its place: the replay
+        after a `?since=` connect or subscribe comes below that seq."""
+        self._last.setdefault(ORG, None)
+        for stream, last in self._last.items():
+            if last is None:
+                self._last[stream] = seq
         self.high = seq if self.high is None else max(self.high, seq)
 
     def open(self, channel_id):
