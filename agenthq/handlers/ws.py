@@ -5,6 +5,7 @@ client that reconnects with `since` misses nothing and sees nothing twice."""
 import asyncio
 import json
 import logging
+import sys
 import time
 
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
@@ -196,10 +197,11 @@ class SocketHandler(WebSocketHandler):
         try:
             kind, message = self._parse(raw)
             if self.identity is None:
-                if kind != "auth":
-                    self._reject("Authenticate first")
+                token = message.get("token")
+                if kind != "auth" or not isinstance(token, str) or not token:
+                    self._reject("Authenticate first" if kind != "auth" else "The auth message needs a token")
                     return
-                await self._authenticate(self._string(message, "token"))
+                await self._authenticate(token)
             elif kind == "subscribe":
                 await self._subscribe(message)
             elif kind == "unsubscribe":
@@ -213,6 +215,16 @@ class SocketHandler(WebSocketHandler):
                 raise BadMessage(f"Unknown message type: {kind!r}")
         except BadMessage as error:
             self.send_text(error_frame("BAD_MESSAGE", str(error)))
+        except Exception:
+            # Whatever the stream's state now is, the client can trust it no more: say so and
+            # close, so that it reconnects with `since` (rather than Tornado's silent abort).
+            self.log_exception(*sys.exc_info())
+            self.send_text(error_frame("INTERNAL", "Internal error; reconnect and resume with since"))
+            self.close(1011, "internal error")
+
+    def log_exception(self, typ, value, tb):
+        """Tornado's own report prints the request URI, and a /ws URI may carry the token."""
+        log.error("error on /ws connection %s", self.connection_id, exc_info=(typ, value, tb))
 
     @staticmethod
     def _parse(raw):

@@ -1,0 +1,126 @@
+"""Helpers shared by the /ws tests: open-and-greet, subscribe, wait for a condition, and a raw
+socket client that does the handshake and then reads only when told to (a slow reader)."""
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import struct
+
+from agenthq.models import Agent
+
+
+async def open_ws(ws_connect, token, since=None, headers=None):
+    """A socket past its `connected` frame: (client, connected frame)."""
+    ws = await ws_connect(token=token, since=since, headers=headers)
+    hello = await ws.expect("connected")
+    return ws, hello
+
+
+async def subscribe(ws, channel, since=None):
+    message = {"type": "subscribe", "channel": channel}
+    if since is not None:
+        message["since"] = since
+    await ws.send(message)
+    return await ws.expect("subscribed")
+
+
+async def eventually(predicate, timeout=5, step=0.02):
+    """Poll until predicate() is true (a test of state the server reaches asynchronously)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(step)
+
+
+def agent_status(agent_id):
+    return Agent.get_by_id(agent_id).status
+
+
+async def frames_until(ws, predicate, timeout=5):
+    """Every frame up to and including the first for which predicate(frame) is true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    seen = []
+    while True:
+        frame = await ws.recv(max(0.01, deadline - loop.time()))
+        assert frame is not None, f"closed after {seen[-3:]}"
+        seen.append(frame)
+        if predicate(frame):
+            return seen
+
+
+class RawSocket:
+    """A WebSocket client on a plain socket with a tiny receive buffer: after the handshake it
+    reads nothing until read_all() is called, so the server's outbound queue backs up."""
+
+    def __init__(self, sock, buffered=b""):
+        self.sock, self.buffer = sock, buffered
+
+    @classmethod
+    async def connect(cls, port, token, receive_buffer=4096, path="/ws"):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        await loop.sock_sendall(sock, (
+            f"GET {path}?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = await loop.sock_recv(sock, 4096)
+            assert chunk, "closed during handshake"
+            head += chunk
+        head, _, rest = head.partition(b"\r\n\r\n")
+        assert b" 101 " in head.split(b"\r\n", 1)[0], head
+        return cls(sock, rest)
+
+    async def send(self, message):
+        payload = json.dumps(message).encode()
+        mask = os.urandom(4)
+        assert len(payload) < 126
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        await asyncio.get_running_loop().sock_sendall(self.sock, bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+
+    async def read_all(self, timeout=10):
+        """Read every frame until the server closes: (text frames as dicts, close code)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        data = bytearray(self.buffer)
+        while True:
+            try:
+                chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 16), max(0.01, deadline - loop.time()))
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                break
+            data += chunk
+        return _parse_frames(bytes(data))
+
+    def close(self):
+        self.sock.close()
+
+
+def _parse_frames(data):
+    frames, code, i = [], None, 0
+    while i + 2 <= len(data):
+        first, second = data[i], data[i + 1]
+        length, i = second & 0x7F, i + 2
+        if length == 126:
+            length, i = struct.unpack("!H", data[i : i + 2])[0], i + 2
+        elif length == 127:
+            length, i = struct.unpack("!Q", data[i : i + 8])[0], i + 8
+        payload, i = data[i : i + length], i + length
+        if len(payload) < length:
+            break
+        opcode = first & 0x0F
+        if opcode == 0x1:
+            frames.append(json.loads(payload))
+        elif opcode == 0x8:
+            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+    return frames, code
