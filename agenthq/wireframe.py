@@ -1,0 +1,63 @@
+"""The broadcast fast path: a server text frame built once per event, written straight to
+each plain-TCP socket, falling back to the connection's IOStream when the socket would block
+or already has bytes queued. It relies on Tornado internals (IOStream's write counters), so
+tornado is pinned in requirements.txt; tests/test_wireframe.py checks the bytes against
+Tornado's own frame writer."""
+
+import struct
+
+from tornado.iostream import IOStream, StreamClosedError
+
+_FIN_TEXT = 0x81
+
+
+def text_frame(payload):
+    """An unmasked, uncompressed, unfragmented text frame, as RFC 6455 asks of servers."""
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", _FIN_TEXT, length)
+    elif length <= 0xFFFF:
+        header = struct.pack("!BBH", _FIN_TEXT, 126, length)
+    else:
+        header = struct.pack("!BBQ", _FIN_TEXT, 127, length)
+    return header + payload
+
+
+def queued_bytes(stream):
+    """Bytes handed to the stream that the kernel has not taken yet."""
+    return stream._total_write_index - stream._total_write_done_index
+
+
+def can_write_direct(stream):
+    """Only a plain TCP stream: a TLS stream must encrypt, so it always goes through Tornado."""
+    return type(stream) is IOStream
+
+
+def write_frame(stream, frame):
+    """Write a prebuilt frame in order with anything already queued. Returns False if the
+    stream is closed."""
+    if stream.closed():
+        return False
+    if queued_bytes(stream) == 0 and can_write_direct(stream):
+        try:
+            sent = stream.socket.send(frame)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            return False  # the peer is gone; the stream notices and closes the connection
+        if sent == len(frame):
+            return True
+        frame = memoryview(frame)[sent:]
+    try:
+        stream.write(frame).add_done_callback(_consume)
+    except StreamClosedError:
+        return False
+    return True
+
+
+def _consume(future):
+    # A write to a stream that closed meanwhile fails; the close is handled by on_close.
+    if not future.cancelled():
+        future.exception()
+
+
