@@ -6,6 +6,7 @@ import tornado.web
 
 from .handlers import accounts, activity, agents, base, channels, org, posts, ws
 from .hub import Hub
+from .ratelimit import RateLimits
 
 access_log = logging.getLogger("agenthq.access")
 
@@ -36,6 +37,7 @@ def make_app(config, hub=None):
         hub=hub,
         default_handler_class=base.NotFoundHandler,
         log_function=log_request,
+        rate_limits=RateLimits(config),
         websocket_max_message_size=config.ws_max_message,
         # Protocol pings find dead peers that never said goodbye (a pulled cable).
         websocket_ping_interval=config.heartbeat_interval,

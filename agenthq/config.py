@@ -50,6 +50,19 @@ class Config:
     ws_allowed_origins: tuple = _setting(
         (), "extra browser origins allowed on /ws (comma-separated)", "AGENTHQ_WS_ORIGINS", kind="list"
     )
+    # Rate limits (in process; see agenthq/ratelimit.py). 0 turns a limit off.
+    rest_rate: float = _setting(50, "REST requests per second per identity (0: no limit)", "AGENTHQ_REST_RATE", kind=float)
+    rest_burst: int = _setting(200, "REST request burst per identity", "AGENTHQ_REST_BURST", kind=int)
+    login_account_failures: int = _setting(
+        10, "failed sign-ins per account within login_window before 429", "AGENTHQ_LOGIN_ACCOUNT_FAILURES", kind=int
+    )
+    login_address_failures: int = _setting(
+        50, "failed sign-ins per client address within login_window before 429", "AGENTHQ_LOGIN_ADDRESS_FAILURES",
+        kind=int,
+    )
+    login_window: float = _setting(
+        900, "seconds over which the allowed failed sign-ins come back", "AGENTHQ_LOGIN_WINDOW", kind=float
+    )
     log_level: str = _setting("INFO", "logging level", "AGENTHQ_LOG_LEVEL", "--log-level")
 
     @classmethod

@@ -19,7 +19,8 @@ class LoginHandler(BaseHandler):
 
     async def post(self):
         data = self.body(schemas.LOGIN)
-        self.reply(await self.hub.read(accounts.login, data, self.hub.tokens))
+        attempt = lambda: self.hub.read(accounts.login, data, self.hub.tokens)  # noqa: E731
+        self.reply(await self.settings["rate_limits"].login(data["email"], self.request.remote_ip, attempt))
 
 
 class RefreshHandler(BaseHandler):

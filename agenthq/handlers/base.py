@@ -44,6 +44,7 @@ class BaseHandler(RequestHandler):
             raise PayloadTooLarge()
         if self.auth_required:
             self.identity = await self.hub.authenticate(bearer_token(self.request.headers.get("Authorization")))
+            await self.settings["rate_limits"].check_request(self.identity)
 
     def on_finish(self):
         if self._counted:

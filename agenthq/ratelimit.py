@@ -1,0 +1,123 @@
+"""Rate limits: token buckets per key (an identity, an account, a client address), in process.
+
+The interface is async and keyed by plain strings so that a Redis-backed limiter (one shared
+bucket per key for several hub processes, e.g. a Lua script doing the same arithmetic) can
+replace MemoryBuckets without touching its callers: each method answers "how many seconds
+until this would be allowed", 0 meaning "now"."""
+
+import logging
+import time
+
+from .errors import InvalidCredentials, RateLimited
+
+log = logging.getLogger("agenthq")
+
+
+class MemoryBuckets:
+    """Token buckets of `burst` tokens refilled at `rate` per second, one per key.
+
+    A key whose bucket has refilled completely is the same as an absent key, so such keys are
+    swept when the table grows: an attacker cycling through addresses or emails costs us at
+    most max_keys entries, and past that the least recently used are forgotten (forgiven)."""
+
+    def __init__(self, rate, burst, max_keys=100_000, clock=time.monotonic):
+        self.rate, self.burst = float(rate), float(burst)
+        self.max_keys, self.clock = max_keys, clock
+        self._buckets = {}  # key -> (tokens, stamp); insertion order is recency order
+
+    @property
+    def enabled(self):
+        return self.rate > 0 and self.burst > 0
+
+    def _level(self, key, now):
+        tokens, stamp = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - stamp) * self.rate)
+
+    def _wait(self, tokens, cost):
+        return 0.0 if tokens >= cost else (cost - tokens) / self.rate
+
+    async def peek(self, key, cost=1):
+        """Seconds until `cost` tokens are there; takes nothing."""
+        if not self.enabled:
+            return 0.0
+        return self._wait(self._level(key, self.clock()), cost)
+
+    async def take(self, key, cost=1):
+        """Take `cost` tokens if they are there (0 returned); else take nothing and return
+        the seconds to wait."""
+        if not self.enabled:
+            return 0.0
+        now = self.clock()
+        tokens = self._level(key, now)
+        wait = self._wait(tokens, cost)
+        if not wait:
+            tokens -= cost
+        self._store(key, tokens, now)
+        return wait
+
+    async def spend(self, key, cost=1):
+        """Take `cost` tokens even if that leaves the bucket in debt (a failure has already
+        happened; it must count)."""
+        if self.enabled:
+            now = self.clock()
+            self._store(key, max(-self.burst, self._level(key, now) - cost), now)
+
+    async def reset(self, key):
+        self._buckets.pop(key, None)
+
+    def _store(self, key, tokens, now):
+        self._buckets.pop(key, None)
+        self._buckets[key] = (tokens, now)
+        if len(self._buckets) > self.max_keys:
+            self._sweep(now)
+
+    def _sweep(self, now):
+        full = [key for key, (tokens, stamp) in self._buckets.items()
+                if tokens + (now - stamp) * self.rate >= self.burst]
+        for key in full:
+            del self._buckets[key]
+        excess = len(self._buckets) - self.max_keys * 3 // 4
+        if excess > 0:
+            log.warning("rate limiter over %d keys: forgetting the %d least recent", self.max_keys, excess)
+            for key in list(self._buckets)[:excess]:
+                del self._buckets[key]
+
+    def __len__(self):
+        return len(self._buckets)
+
+
+class RateLimits:
+    """The limits of one hub: REST requests per identity, failed sign-ins per account and per
+    client address. Made from the Config; travels in the Application settings."""
+
+    def __init__(self, config, buckets=MemoryBuckets):
+        window = max(1.0, float(config.login_window))
+        self.rest = buckets(config.rest_rate, config.rest_burst)
+        self.login_account = buckets(config.login_account_failures / window, config.login_account_failures)
+        self.login_address = buckets(config.login_address_failures / window, config.login_address_failures)
+
+    async def check_request(self, identity):
+        wait = await self.rest.take(identity.id)
+        if wait:
+            raise RateLimited(wait, "Too many requests; slow down")
+
+    async def login(self, email, address, attempt):
+        """Run attempt() (the password check) unless this account or address has failed too
+        often lately. Failures count against both; a success clears the account's count but
+        not the address's, or one good account would let an address guess at all others.
+
+        Refused before the password is checked, so a blocked attacker costs us no scrypt
+        and learns nothing, even when the guess is right."""
+        account = "account:" + email
+        client = "address:" + (address or "unknown")
+        wait = max(await self.login_account.peek(account), await self.login_address.peek(client))
+        if wait:
+            raise RateLimited(wait, "Too many failed sign-ins; try again later")
+        try:
+            result = await attempt()
+        except InvalidCredentials:
+            await self.login_account.spend(account)
+            await self.login_address.spend(client)
+            raise
+        await self.login_account.reset(account)
+        return result

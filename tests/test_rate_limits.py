@@ -1,0 +1,136 @@
+"""Brute force and floods: failed sign-ins are limited per account and per client address,
+REST requests per identity; each refusal is a 429 RATE_LIMITED with Retry-After."""
+
+import asyncio
+
+import pytest
+
+from agenthq.ratelimit import MemoryBuckets
+
+
+@pytest.fixture
+def config_overrides():
+    return {"login_account_failures": 3, "login_address_failures": 5, "login_window": 600,
+            "rest_rate": 1, "rest_burst": 15}
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_bucket_refills_at_its_rate_and_says_how_long_to_wait():
+    clock = FakeClock()
+    buckets = MemoryBuckets(rate=2, burst=3, clock=clock)
+    assert [run(buckets.take("k")) for _ in range(3)] == [0, 0, 0]
+    assert run(buckets.take("k")) == pytest.approx(0.5)
+    assert run(buckets.take("other")) == 0  # keys are independent
+    clock.now += 0.5
+    assert run(buckets.take("k")) == 0
+    assert run(buckets.peek("k")) == pytest.approx(0.5)
+
+
+def test_spend_counts_a_failure_even_past_the_limit_and_reset_forgives():
+    clock = FakeClock()
+    buckets = MemoryBuckets(rate=0.1, burst=2, clock=clock)
+    for _ in range(4):
+        run(buckets.spend("k"))
+    assert run(buckets.peek("k")) == pytest.approx(30)  # two tokens of debt, one more to use
+    run(buckets.reset("k"))
+    assert run(buckets.peek("k")) == 0
+
+
+def test_zero_rate_means_no_limit():
+    buckets = MemoryBuckets(rate=0, burst=0)
+    assert all(run(buckets.take("k")) == 0 for _ in range(1000))
+
+
+def test_table_stays_bounded_under_many_keys():
+    """An attacker cycling through addresses or emails must not grow memory for ever."""
+    clock = FakeClock()
+    buckets = MemoryBuckets(rate=1, burst=5, max_keys=100, clock=clock)
+    for i in range(1000):
+        run(buckets.spend(f"key-{i}"))
+    assert len(buckets) <= 100
+    # The most recent keys are kept (still limited), the oldest forgotten.
+    assert run(buckets.peek("key-999", cost=5)) > 0
+    clock.now += 10  # everything refilled: a sweep drops all of them
+    for i in range(101):
+        run(buckets.spend(f"new-{i}"))
+    assert len(buckets) <= 100 and all(not k.startswith("key-") for k in buckets._buckets)
+
+
+async def _login(api, email, password, **kw):
+    return await api.call("POST", "/api/v1/auth/login", {"email": email, "password": password}, **kw)
+
+
+@pytest.mark.gen_test
+async def test_failed_logins_per_account_get_429_with_retry_after(api, http_client, base_url):
+    org = await api.register(password="right-password")
+    email = org.owner["email"]
+    for _ in range(3):
+        await api.error("POST", "/api/v1/auth/login", {"email": email, "password": "wrong-guess"},
+                        code="INVALID_CREDENTIALS", status=401)
+    # The fourth attempt is refused before the password is even checked: the right one too.
+    response = await http_client.fetch(
+        base_url + "/api/v1/auth/login", method="POST", raise_error=False,
+        body='{"email": "%s", "password": "right-password"}' % email,
+    )
+    assert response.code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    # 3 failures per 600 s: one more is allowed after 200 s.
+    assert 150 <= int(response.headers["Retry-After"]) <= 201
+    await api.error("POST", "/api/v1/auth/login", {"email": email.upper(), "password": "x"},
+                    code="RATE_LIMITED", status=429)
+    # Another account from the same address is still fine (the address limit is 5).
+    other = await api.register(password="other-password")
+    await api.ok("POST", "/api/v1/auth/login", {"email": other.owner["email"], "password": "other-password"})
+
+
+@pytest.mark.gen_test
+async def test_success_clears_the_account_count(api):
+    org = await api.register(password="right-password")
+    email = org.owner["email"]
+    for _ in range(2):
+        await api.error("POST", "/api/v1/auth/login", {"email": email, "password": "nope-nope"}, status=401)
+    await api.ok("POST", "/api/v1/auth/login", {"email": email, "password": "right-password"})
+    for _ in range(2):
+        await api.error("POST", "/api/v1/auth/login", {"email": email, "password": "nope-nope"}, status=401)
+    await api.ok("POST", "/api/v1/auth/login", {"email": email, "password": "right-password"})
+
+
+@pytest.mark.gen_test
+async def test_failed_logins_per_address_across_accounts(api):
+    """Guessing one password against many accounts (spraying) is limited by address."""
+    org = await api.register(password="right-password")
+    for i in range(5):
+        await api.error("POST", "/api/v1/auth/login", {"email": f"nobody{i}@example.test", "password": "guess-1"},
+                        code="INVALID_CREDENTIALS")
+    await api.error("POST", "/api/v1/auth/login", {"email": "nobody-else@example.test", "password": "guess-1"},
+                    code="RATE_LIMITED", status=429)
+    # A success does not clear an address: even the right password waits now.
+    await api.error("POST", "/api/v1/auth/login", {"email": org.owner["email"], "password": "right-password"},
+                    code="RATE_LIMITED", status=429)
+
+
+@pytest.mark.gen_test
+async def test_rest_requests_are_limited_per_identity(api, http_client, base_url):
+    org = await api.register()
+    _, key = await org.agent("busy")  # 1 request of the owner's 15
+    for _ in range(14):
+        await api.ok("GET", "/api/v1/auth/me", token=org.token)
+    response = await http_client.fetch(base_url + "/api/v1/auth/me", raise_error=False,
+                                       headers={"Authorization": f"Bearer {org.token}"})
+    assert response.code == 429 and int(response.headers["Retry-After"]) >= 1
+    await api.error("GET", "/api/v1/channels", token=org.token, code="RATE_LIMITED", status=429)
+    # Another identity of the same org has its own budget.
+    await api.ok("GET", "/api/v1/auth/me", token=key)
+    # No auth, no identity: health is never limited.
+    assert (await api.call("GET", "/health"))[0] == 200
