@@ -175,8 +175,8 @@ async def test_private_channel_created_by_an_agent_reaches_that_agent_not_its_ow
     org = await api.register()
     agent, key = await org.agent()
     agent_ws, _ = await open_ws(ws_connect, key)
-    owner_ws, _ = await open_ws(ws_connect, org.token)
     await agent_ws.expect("agent.online")
+    owner_ws, _ = await open_ws(ws_connect, org.token)
     channel = await api.ok("POST", "/api/v1/channels", {"name": "agent-only", "type": "private"}, token=key, status=201)
     assert (await agent_ws.expect("channel.created"))["data"]["id"] == channel["id"]
     await owner_ws.nothing(0.3)
