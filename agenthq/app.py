@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts, ws
+from .handlers import accounts, activity, agents, base, channels, org, pages, posts, ws
 from .hub import Hub
 from .ratelimit import RateLimits
 
@@ -31,6 +31,7 @@ def make_app(config, hub=None):
         *posts.routes,
         *activity.routes,
         *ws.routes,
+        *pages.routes,
     ]
     return tornado.web.Application(
         routes,
@@ -41,4 +42,5 @@ def make_app(config, hub=None):
         websocket_max_message_size=config.ws_max_message,
         # Protocol pings find dead peers that never said goodbye (a pulled cable).
         websocket_ping_interval=config.heartbeat_interval,
+        **pages.settings(hub),
     )

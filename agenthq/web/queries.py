@@ -1,0 +1,117 @@
+"""The reads the pages need, run on the hub's database threads (hub.read). Access checks are
+the services' own helpers, so a page never shows what the API would refuse."""
+
+from ..auth import Identity
+from ..events import newest_seq
+from ..models import Activity, Agent, Channel, ChannelMember, Organization, Post, User
+from ..services import activity, posts
+from ..services.common import access_channel, access_post, readable_channel_ids
+from ..validation import is_id
+
+PAGE_SIZE = 30
+
+
+def session_identity(user_id, org_id):
+    """(Identity, user dict) of a session's user, or None once the user is gone."""
+    user = User.get_or_none((User.id == user_id) & (User.org_id == org_id))
+    if user is None:
+        return None
+    return Identity("user", user.id, user.org_id, user.role), user.to_dict()
+
+
+def author_names(ids):
+    ids = list(set(ids))
+    names = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(ids))}
+    names.update({a.id: a.name for a in Agent.select(Agent.id, Agent.name).where(Agent.id.in_(ids))})
+    return names
+
+
+def post_views(identity, items):
+    """Post dicts with what a card shows beside them: the author's name and whether the viewer
+    wrote it (only then are Edit and Delete offered)."""
+    names = author_names(p["author_id"] for p in items)
+    return [
+        {**p, "author_name": names.get(p["author_id"], "(removed)"), "mine": p["author_id"] == identity.id}
+        for p in items
+    ]
+
+
+def sidebar(identity):
+    channels = Channel.select().where(Channel.id.in_(readable_channel_ids(identity))).order_by(Channel.name)
+    joined = {
+        m.channel_id for m in ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
+    }
+    agents = Agent.select().where(Agent.org_id == identity.org_id).order_by(Agent.name)
+    return {
+        "org": Organization.get_by_id(identity.org_id).to_dict(),
+        "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels],
+        "agents": [a.to_dict() for a in agents],
+        # The page resumes /ws from this seq: whatever happens after this read (which is one
+        # transaction, one snapshot) is replayed to it, so nothing falls in between.
+        "seq": newest_seq(identity.org_id),
+    }
+
+
+def feed(identity, channel_id=None):
+    """The first screen of a channel (by default #general, else the first one listed)."""
+    side = sidebar(identity)
+    if channel_id is None:
+        named = {c["name"]: c["id"] for c in side["channels"]}
+        channel_id = named.get("general") or next(iter(named.values()), None)
+        if channel_id is None:
+            return {**side, "channel": None, "posts": [], "has_more": False}
+    channel = access_channel(identity, channel_id)
+    items, has_more = posts_page(identity, channel.id)
+    joined = any(c["id"] == channel.id and c["joined"] for c in side["channels"])
+    return {**side, "channel": {**channel.to_dict(), "joined": joined}, "posts": items, "has_more": has_more}
+
+
+def posts_page(identity, channel_id, before=None):
+    """Up to PAGE_SIZE posts of a channel older than the post `before`, newest first. A cursor
+    rather than a page number, so posts arriving meanwhile do not shift what "older" means."""
+    channel = access_channel(identity, channel_id)
+    rows = Post.select().where(Post.channel_id == channel.id)
+    if before and is_id(before):
+        rows = rows.where(Post.id < before)
+    rows = [p.to_dict() for p in rows.order_by(Post.id.desc()).limit(PAGE_SIZE + 1)]
+    return post_views(identity, rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+
+
+def post_view(identity, post_id):
+    return post_views(identity, [access_post(identity, post_id).to_dict()])[0]
+
+
+def general_channel_id(identity):
+    channel = Channel.get_or_none((Channel.org_id == identity.org_id) & (Channel.name == "general"))
+    return channel.id if channel else None
+
+
+def activity_page(identity, query):
+    items, pagination = activity.list_activity(identity, query)
+    actors = [{"id": u.id, "name": u.name, "kind": "user"} for u in User.select().where(User.org_id == identity.org_id)]
+    actors += [{"id": a.id, "name": a.name, "kind": "agent"} for a in Agent.select().where(Agent.org_id == identity.org_id)]
+    names = {a["id"]: a["name"] for a in actors}
+    actions = [
+        row.action
+        for row in Activity.select(Activity.action).where(Activity.org_id == identity.org_id).distinct().order_by(Activity.action)
+    ]
+    return {
+        **sidebar(identity),
+        "items": [{**item, "actor_name": names.get(item["actor_id"], item["actor_id"])} for item in items],
+        "pagination": pagination,
+        "actors": sorted(actors, key=lambda a: a["name"].lower()),
+        "actions": actions,
+    }
+
+
+def search_page(identity, query):
+    items, pagination = posts.search(identity, query)
+    channel_names = {
+        c.id: c.name for c in Channel.select(Channel.id, Channel.name).where(Channel.org_id == identity.org_id)
+    }
+    views = [{**p, "channel_name": channel_names.get(p["channel_id"], "?")} for p in post_views(identity, items)]
+    return {**sidebar(identity), "results": views, "pagination": pagination}
+
+
+def agents_page(identity):
+    return {**sidebar(identity), "general_id": general_channel_id(identity)}

@@ -1,0 +1,7 @@
+// Pages without a feed of their own (activity, search): sidebar, presence, post actions.
+
+import { wirePostActions } from './posts.js';
+import { startPage } from './ui.js';
+
+wirePostActions();
+startPage();
