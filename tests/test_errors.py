@@ -267,3 +267,41 @@ async def test_pagination_bounds_are_accepted(api):
         for query, page, limit in (("page=1&limit=1", 1, 1), ("limit=100", 1, 100), ("page=1000", 1000, 20)):
             _, body = await api.call("GET", API + path + joiner + query, token=org.token, expect=200)
             assert body["pagination"]["page"] == page and body["pagination"]["limit"] == limit, (path, body)
+
+
+@pytest.mark.gen_test
+async def test_json_that_cannot_round_trip_is_refused(api):
+    """NaN and Infinity are not JSON (a browser's JSON.parse rejects them), and a lone surrogate
+    cannot be written as UTF-8: stored, either would break every later read of the list."""
+    org = await api.register()
+    channel = await org.channel_id()
+    for raw in [
+        '{"channel_id": "%s", "content": "x", "metadata": {"v": NaN}}',
+        '{"channel_id": "%s", "content": "x", "metadata": {"v": Infinity}}',
+        '{"channel_id": "%s", "content": "x", "metadata": {"v": -Infinity}}',
+        '{"channel_id": "%s", "content": "x", "metadata": {"v": 1e999}}',
+        '{"channel_id": "%s", "content": "\\ud800"}',
+        '{"channel_id": "%s", "content": "x", "title": "a\\udfffb"}',
+        '{"channel_id": "%s", "content": "x", "metadata": {"v": ["\\ud800"]}}',
+        '{"channel_id": "%s", "content": "x", "metadata": {"\\udc00": 1}}',
+    ]:
+        await api.error("POST", f"{API}/posts", token=org.token, raw_body=raw % channel, code="INVALID_JSON", status=400)
+    assert await api.ok("GET", f"{API}/posts", token=org.token) == []
+    # A character outside the BMP, escaped as a proper surrogate pair, is fine.
+    post = await org.post("\ud83d\udd25 fire", metadata={"big": 1e300, "emoji": "🔥"})
+    assert post["content"] == "🔥 fire" and post["metadata"] == {"big": 1e300, "emoji": "🔥"}
+    assert (await api.ok("GET", f"{API}/posts", token=org.token))[0]["id"] == post["id"]
+
+
+@pytest.mark.gen_test
+async def test_deeply_nested_bodies_are_refused_not_crashed(api):
+    org = await api.register()
+    channel = await org.channel_id()
+    await api.error("POST", f"{API}/posts", token=org.token, raw_body="[" * 100_000 + "]" * 100_000,
+                    code="INVALID_JSON", status=400)
+    for depth in (100, 990, 5000):
+        nested = '{"a":' * depth + "1" + "}" * depth
+        raw = '{"channel_id": "%s", "content": "x", "metadata": %s}' % (channel, nested)
+        code, body = await api.call("POST", f"{API}/posts", token=org.token, raw_body=raw)
+        assert code in (201, 400), (depth, code, body)
+    await api.ok("GET", f"{API}/posts?limit=100", token=org.token)

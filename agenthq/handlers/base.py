@@ -61,13 +61,7 @@ class BaseHandler(RequestHandler):
         """The request's JSON object, validated by the endpoint's schema."""
         if self._body_too_large:
             raise PayloadTooLarge()
-        try:
-            data = json.loads(self._body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidJson() from None
-        if not isinstance(data, dict):
-            raise InvalidJson()
-        return schema.validate(data)
+        return schema.validate(parse_json_object(self._body or b"{}"))
 
     def query(self, schema):
         return schema.validate_query(self.request.query_arguments)
@@ -102,6 +96,54 @@ class BaseHandler(RequestHandler):
             self.request.path,
             "".join(traceback.format_exception(typ, value, tb)),
         )
+
+
+# Deeper than this is no one's real data, and far below where json's recursion would fail.
+MAX_JSON_DEPTH = 64
+
+
+def parse_json_object(raw):
+    """A request body as a dict, or InvalidJson. Also refused, because once stored they would
+    break every later answer that includes them: NaN and Infinity (not JSON; a browser's
+    JSON.parse rejects them), lone surrogates such as "\\ud800" (valid JSON escapes, but not
+    UTF-8) and absurd nesting (a RecursionError, i.e. a 500)."""
+    try:
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise InvalidJson() from None
+    if not isinstance(data, dict):
+        raise InvalidJson()
+    if _too_deep(data, MAX_JSON_DEPTH):
+        raise InvalidJson(f"Request body is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidJson("Request body must be valid UTF-8 (no lone surrogates)") from None
+    return data
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text):
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def _too_deep(value, limit):
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def _as_api_error(exc_info, status_code):
