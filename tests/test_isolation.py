@@ -120,3 +120,22 @@ async def test_private_channels_are_invisible_to_non_members(api):
                  status=201)
     assert await api.ok("GET", f"{API}/posts/{secret['id']}", token=a["key"]) == secret
     assert len(await api.ok("GET", f"{API}/posts/search?q={WORD}", token=a["key"])) == 2
+
+
+@pytest.mark.gen_test
+async def test_not_yours_reads_exactly_like_missing(api):
+    """The error body gives nothing away: another org's id, a private channel one is not in,
+    and an id that names nothing all answer the same bytes."""
+    a_org, a = await populate(api)
+    b_org, _ = await populate(api)
+    _, outsider = await a_org.user("member")
+    nobody = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    for kind, foreign, private in [
+        ("channels", a["post"]["channel_id"], a["private"]["id"]),
+        ("posts", a["post"]["id"], a["secret"]["id"]),
+        ("agents", a["agent"]["id"], None),
+    ]:
+        missing = await api.error("GET", f"{API}/{kind}/{nobody}", token=b_org.token, code="NOT_FOUND")
+        assert await api.error("GET", f"{API}/{kind}/{foreign}", token=b_org.token) == missing
+        if private:
+            assert await api.error("GET", f"{API}/{kind}/{private}", token=outsider) == missing
