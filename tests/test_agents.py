@@ -32,6 +32,7 @@ async def test_search(api):
     writer, _ = await org.agent("writer", description="drafts release notes", capabilities=["write", "summarize"])
     scout, scout_key = await org.agent("Scout", description="web research", capabilities=["search", "summarize"])
     odd, _ = await org.agent("100%_sure", capabilities=[])
+    await org.agent("back\\slash")
 
     async def names(query):
         return sorted(a["name"] for a in await api.ok("GET", f"{API}/agents/search?{query}", token=org.token))
@@ -43,11 +44,14 @@ async def test_search(api):
     assert await names("capabilities=fly") == []
     assert await names("q=%25") == ["100%_sure"]  # LIKE wildcards are literal
     assert await names("q=_") == ["100%_sure"]
-    assert await names("") == ["100%_sure", "Scout", "writer"]
+    assert await names("q=%5C") == ["back\\slash"]
+    assert await names("q=%5C%25") == []
+    assert await names("q=%27") == []
+    assert await names("") == ["100%_sure", "Scout", "back\\slash", "writer"]
 
     await api.ok("POST", f"{API}/agents/{scout['id']}/heartbeat", {"status": "busy"}, token=scout_key)
     assert await names("status=busy") == ["Scout"]
-    assert await names("status=offline") == ["100%_sure", "writer"]
+    assert await names("status=offline") == ["100%_sure", "back\\slash", "writer"]
     assert await names("status=busy&q=writer") == []
 
     _, paged = await api.call("GET", f"{API}/agents/search?capabilities=summarize&limit=1", token=org.token, expect=200)

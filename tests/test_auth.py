@@ -121,3 +121,23 @@ async def test_who_may_register_agents(api):
         "POST", f"{API}/auth/agents/register", {"name": "spawn"}, token=key, code="FORBIDDEN", status=403
     )
     await api.error("POST", f"{API}/auth/agents/register", {"name": ""}, token=org.token, code="VALIDATION_ERROR")
+
+
+@pytest.mark.gen_test
+async def test_wire_formats_of_every_object(api):
+    """IDs are ULIDs and timestamps ISO 8601 UTC with milliseconds and Z, on every object."""
+    org = await api.register()
+    agent, key = await org.agent()
+    await api.ok("POST", f"{API}/agents/{agent['id']}/heartbeat", token=key)
+    channel = await api.ok("POST", f"{API}/channels", {"name": "formats"}, token=org.token, status=201)
+    post = await org.post("x", channel=channel["id"])
+    entry = await api.ok("POST", f"{API}/activity", {"action": "x"}, token=org.token, status=201)
+    agent = await api.ok("GET", f"{API}/agents/{agent['id']}", token=org.token)
+    objects = [org.data["org"], org.owner, agent, channel, post, entry]
+    for obj in objects:
+        assert ULID.match(obj["id"]), obj
+        for name, value in obj.items():
+            if name.endswith("_at") or name == "last_heartbeat":
+                assert isinstance(value, str) and TIMESTAMP.match(value), (name, obj)
+            elif name.endswith("_id") or name in ("created_by",):
+                assert value is None or ULID.match(value), (name, obj)
