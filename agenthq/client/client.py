@@ -58,8 +58,8 @@ class AgentHQClient(RestMethods):
     async def connect(self):
         return await self._realtime.connect()
 
-    def subscribe(self, channel_id):
-        self._realtime.subscribe(channel_id)
+    def subscribe(self, channel_id, since=None):
+        self._realtime.subscribe(channel_id, since)
 
     def unsubscribe(self, channel_id):
         self._realtime.unsubscribe(channel_id)
@@ -77,6 +77,11 @@ class AgentHQClient(RestMethods):
     @property
     def subscriptions(self):
         return self._realtime.subscriptions
+
+    @property
+    def last_seq(self):
+        """The newest event seq this client knows: keep it to resume with subscribe(since=)."""
+        return self._realtime.last_seq
 
     async def wait_closed(self):
         await self._realtime.wait_closed()

@@ -89,8 +89,12 @@ class Realtime:
             self._runner = asyncio.create_task(self._run())
         return await asyncio.shield(self._ready)
 
-    def subscribe(self, channel_id):
+    def subscribe(self, channel_id, since=None):
+        """Follow a channel's post events from now, or from after `since` (a seq the caller
+        kept, e.g. across its own restart). Re-sent with the right `since` on reconnect."""
         self._channels.add(channel_id)
+        if since is not None:
+            self._cursor.reset(channel_id, since)
         self._cursor.open(channel_id)
         if self.connected:
             self._send_subscribe(channel_id)
@@ -104,6 +108,10 @@ class Realtime:
     @property
     def subscriptions(self):
         return set(self._channels)
+
+    @property
+    def last_seq(self):
+        return self._cursor.high
 
     async def wait_closed(self):
         """Wait until the connection ends for good: after close(), or raise the AgentHQError
@@ -237,8 +245,9 @@ class Realtime:
             self._emit("error", error, frame)
         elif kind == "resync_required":
             channel = frame.get("channel") or (data or {}).get("channel")
-            # The gap is too old to replay; go on from now, and tell handlers to reload.
-            self._cursor.reset(channel if channel else ORG, self._session_seq)
+            # The gap cannot be replayed (pruned, or from another database): go on from the
+            # hub's newest seq, and let handlers reload what they show.
+            self._cursor.reset(channel if channel else ORG, (data or {}).get("seq", self._session_seq))
             self._emit("resync_required", {**(data or {}), "channel": channel}, frame)
         elif kind in ("subscribed", "unsubscribed"):
             self._emit(kind, {"channel": frame.get("channel")}, frame)
