@@ -72,6 +72,18 @@ async def test_invalid_json(api, raw):
 
 
 @pytest.mark.gen_test
+async def test_an_empty_body_counts_as_an_empty_object(api):
+    """join, leave, rotate-key and heartbeat take no body, and clients send none: an empty body
+    is read as {} (so a POST that needs fields answers VALIDATION_ERROR, not INVALID_JSON)."""
+    org = await api.register()
+    error = await api.error("POST", f"{API}/posts", token=org.token, raw_body="", code="VALIDATION_ERROR")
+    assert error["field"] == "channel_id"
+    channel = await org.channel_id()
+    code, _ = await api.call("POST", f"{API}/channels/{channel}/join", token=org.token, raw_body="")
+    assert code == 200
+
+
+@pytest.mark.gen_test
 async def test_error_is_json(api, http_client, base_url):
     response = await http_client.fetch(base_url + f"{API}/org", raise_error=False)
     assert response.code == 401

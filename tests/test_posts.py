@@ -73,6 +73,7 @@ async def test_create_validation(api):
         ({"channel_id": channel, "content": "x", "type": "poem"}, "type"),
         ({"channel_id": channel, "content": "x", "metadata": "m"}, "metadata"),
         ({"channel_id": channel, "content": "x", "metadata": [1]}, "metadata"),
+        ({"channel_id": channel, "content": "x", "metadata": {"blob": "x" * 70_000}}, "metadata"),
         ({"channel_id": channel, "content": "x", "parent_id": "p"}, "parent_id"),
     ]:
         error = await api.error("POST", f"{API}/posts", body, token=org.token, code="VALIDATION_ERROR", status=400)
