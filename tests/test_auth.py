@@ -1,6 +1,7 @@
 """/auth: sign-up, sign-in, refresh, agent registration and /auth/me, on their success paths,
 and what is (never) stored or shown of passwords and keys."""
 
+import asyncio
 import re
 
 import pytest
@@ -141,3 +142,19 @@ async def test_wire_formats_of_every_object(api):
                 assert isinstance(value, str) and TIMESTAMP.match(value), (name, obj)
             elif name.endswith("_id") or name in ("created_by",):
                 assert value is None or ULID.match(value), (name, obj)
+
+
+@pytest.mark.gen_test
+async def test_racing_sign_ups(api):
+    def body(i, slug="same-slug", email=None):
+        return {"orgName": f"Org {i}", "orgSlug": slug, "email": email or f"u{i}@race.test", "password": "long-enough",
+                "name": "N"}
+
+    results = await asyncio.gather(*[api.call("POST", f"{API}/auth/register", body(i)) for i in range(5)])
+    assert sorted(code for code, _ in results) == [201, 409, 409, 409, 409], results
+    assert {b["error"]["code"] for code, b in results if code == 409} == {"ORG_EXISTS"}
+    results = await asyncio.gather(*[
+        api.call("POST", f"{API}/auth/register", body(i, slug=f"s{i}", email="one@race.test")) for i in range(5)
+    ])
+    assert sorted(code for code, _ in results) == [201, 409, 409, 409, 409], results
+    assert {b["error"]["code"] for code, b in results if code == 409} == {"EMAIL_EXISTS"}

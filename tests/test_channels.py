@@ -1,5 +1,7 @@
 """/channels: create, list, read, join, leave, add members, and a channel's posts."""
 
+import asyncio
+
 import pytest
 
 API = "/api/v1"
@@ -170,3 +172,14 @@ async def test_channel_posts_newest_first_and_paginated(api):
     assert page["pagination"] == {"page": 3, "limit": 2, "total": 5, "hasMore": False}
     _, page = await api.call("GET", f"{API}/channels/{channel['id']}/posts?limit=2", token=org.token, expect=200)
     assert [p["content"] for p in page["data"]] == ["post 4", "post 3"] and page["pagination"]["hasMore"] is True
+
+
+@pytest.mark.gen_test
+async def test_racing_creates_of_one_name(api):
+    org = await api.register()
+    results = await asyncio.gather(*[
+        api.call("POST", f"{API}/channels", {"name": "race"}, token=org.token) for _ in range(8)
+    ])
+    codes = sorted(code for code, _ in results)
+    assert codes == [201] + [409] * 7, results
+    assert all(body["error"]["code"] == "CHANNEL_EXISTS" for code, body in results if code == 409)

@@ -194,3 +194,19 @@ async def test_private_channel_posts_are_for_members(api):
     _, admin = await org.user("admin")
     await api.error("DELETE", f"{API}/posts/{secret['id']}", token=admin, code="NOT_FOUND")
     await api.error("PATCH", f"{API}/posts/{secret['id']}", {"content": "x"}, token=admin, code="NOT_FOUND")
+
+
+@pytest.mark.gen_test
+async def test_concurrent_writes_all_land_in_order(api):
+    org = await api.register()
+    _, key = await org.agent()
+    channel = await org.channel_id()
+    made = await asyncio.gather(*[
+        api.ok("POST", f"{API}/posts", {"channel_id": channel, "content": f"n{i}"}, token=org.token if i % 2 else key,
+               status=201)
+        for i in range(30)
+    ])
+    _, body = await api.call("GET", f"{API}/posts?limit=100", token=org.token, expect=200)
+    assert body["pagination"]["total"] == 30
+    listed = [p["id"] for p in body["data"]]
+    assert sorted(listed, reverse=True) == listed and set(listed) == {p["id"] for p in made}
