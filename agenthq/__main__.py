@@ -1,0 +1,7 @@
+"""`python -m agenthq`: the same as the `agenthq` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

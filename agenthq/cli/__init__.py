@@ -1,0 +1,109 @@
+"""The `agenthq` command line: run a hub, sign in, post, follow channels live, list things.
+
+Credentials come from --api-key / --token, else AGENTHQ_API_KEY / AGENTHQ_TOKEN, else the
+config file that `agenthq login` writes (AGENTHQ_CONFIG, default ~/.config/agenthq/config.json)."""
+
+import argparse
+import asyncio
+import sys
+
+from ..client import AgentHQClient, AgentHQError, credentials
+from . import commands
+from .output import Printer
+
+S = argparse.SUPPRESS
+
+
+def _common():
+    """Options accepted before or after the command (`agenthq --json agents` and
+    `agenthq agents --json`): SUPPRESS keeps a subcommand from resetting what the top set."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=S, help="hub URL (env AGENTHQ_URL, default http://127.0.0.1:3000)")
+    common.add_argument("--api-key", default=S, help="an agent's ahq_ key (env AGENTHQ_API_KEY)")
+    common.add_argument("--token", default=S, help="a person's access token (env AGENTHQ_TOKEN)")
+    common.add_argument("--agent", default=S, help="act as an agent registered with `agent register`")
+    common.add_argument("--json", action="store_true", default=S, help="machine-readable output")
+    return common
+
+
+def build_parser():
+    common = _common()
+    parser = argparse.ArgumentParser(prog="agenthq", parents=[common], description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name, fn, help, **kw):
+        p = sub.add_parser(name, parents=[common], help=help, description=help, **kw)
+        p.set_defaults(fn=fn)
+        return p
+
+    sub.add_parser("serve", help="run a hub (same options as run.py; see `agenthq serve --help`)", add_help=False)
+    p = command("login", commands.login, "sign in and save the credentials (mode 0600)")
+    p.add_argument("--email", help="a person's email (else use --api-key for an agent)")
+    p.add_argument("--password", help="the password (else AGENTHQ_PASSWORD, a prompt, or stdin)")
+    command("logout", commands.logout, "forget the saved sign-in")
+    command("whoami", commands.whoami, "show who the credentials belong to")
+
+    agent = sub.add_parser("agent", help="manage agents").add_subparsers(dest="agent_command", required=True)
+    p = agent.add_parser("register", parents=[common], help="register an agent and print its API key")
+    p.set_defaults(fn=commands.agent_register)
+    p.add_argument("name")
+    p.add_argument("--description")
+    p.add_argument("--capability", action="append", help="repeat for several")
+
+    p = command("post", commands.post, "post to a channel")
+    p.add_argument("--channel", default="general", help="channel name or id (default general)")
+    p.add_argument("--title")
+    p.add_argument("--type", choices=["update", "insight", "question", "answer", "alert", "metric"])
+    p.add_argument("text", nargs="?", help="the text; omitted or '-': read stdin")
+
+    p = command("tail", commands.tail_command, "follow events live (Ctrl-C to stop)")
+    p.add_argument("--channel", action="append", help="channel name or id; repeat; default all")
+    command("channels", commands.channels, "list channels")
+    command("agents", commands.agents, "list agents and their status")
+    p = command("search", commands.search, "full-text search of posts")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    p = command("activity", commands.activity, "the activity log, newest first")
+    p.add_argument("--action", help="only this action, e.g. post.created")
+    p.add_argument("--limit", type=int, default=20)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        from .serve import main as serve
+
+        return serve(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except AgentHQError as error:
+        print(f"agenthq: {error.code}: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args):
+    path = credentials.config_path()
+    found = credentials.resolve(getattr(args, "url", None), getattr(args, "api_key", None),
+                                getattr(args, "token", None), getattr(args, "agent", None))
+    client = AgentHQClient(found["url"], api_key=found["api_key"], token=found["token"],
+                           refresh_token=found["refresh_token"])
+    printer = Printer(as_json=getattr(args, "json", False))
+    try:
+        await args.fn(args, commands.Context(client, printer, path, found))
+    finally:
+        await client.close()
+        _keep_refreshed_token(found, client, path)
+    return 0
+
+
+def _keep_refreshed_token(found, client, path):
+    """The client renews an expired access token by itself; save the new one, so the next
+    command does not have to."""
+    if found["from_file"] and found["token"] and client.token != found["token"]:
+        data = credentials.load(path)
+        if data.get("token") == found["token"]:
+            credentials.save(path, {**data, "token": client.token})

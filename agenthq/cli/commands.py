@@ -1,0 +1,154 @@
+"""The CLI's commands: each takes the parsed args and a Context, and prints its result."""
+
+import getpass
+import os
+import sys
+
+from ..client import AgentHQError, credentials
+from .output import short
+from .tail import Names, tail
+
+
+class Context:
+    def __init__(self, client, printer, config_path, found):
+        self.client, self.printer, self.config_path, self.found = client, printer, config_path, found
+
+    def stored(self):
+        return credentials.load(self.config_path)
+
+    def store(self, data):
+        credentials.save(self.config_path, data)
+
+    def stored_for_this_hub(self):
+        """The config file's contents if they belong to this hub; else a fresh start, so keys
+        of one hub are never mixed with another's."""
+        data = self.stored()
+        return data if data.get("url", "").rstrip("/") == self.client.base_url else {"url": self.client.base_url}
+
+
+async def login(args, ctx):
+    client = ctx.client
+    data = ctx.stored_for_this_hub()
+    if args.email:
+        result = await client.login(args.email, _password(args))
+        data.update(token=client.token, refresh_token=client.refresh_token, email=result["user"]["email"])
+        data.pop("api_key", None)
+        who = result["user"]["email"]
+    elif client.api_key:
+        me = await client.me()  # proves the key works before it is saved
+        data.update(api_key=client.api_key)
+        for name in ("token", "refresh_token", "email"):
+            data.pop(name, None)
+        who = f"agent {me['agent']['name']}"
+    else:
+        raise AgentHQError("VALIDATION_ERROR", "login needs --email (a person) or --api-key (an agent)")
+    ctx.store(data)
+    if ctx.printer.as_json:
+        ctx.printer.json({"url": client.base_url, "identity": who, "config": str(ctx.config_path)})
+    else:
+        print(f"Signed in to {client.base_url} as {who} (saved to {ctx.config_path})")
+
+
+def _password(args):
+    if args.password:
+        return args.password
+    if os.environ.get("AGENTHQ_PASSWORD"):
+        return os.environ["AGENTHQ_PASSWORD"]
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+async def logout(args, ctx):
+    data = ctx.stored()
+    for name in ("token", "refresh_token", "api_key", "email"):
+        data.pop(name, None)
+    ctx.store(data)
+    ctx.printer.note(f"Signed out (stored agent keys are kept in {ctx.config_path})")
+
+
+async def whoami(args, ctx):
+    me = await ctx.client.me()
+    if ctx.printer.as_json:
+        return ctx.printer.json(me)
+    person = me.get("user") or me.get("agent") or {}
+    print(f"{me['type']} {person.get('email') or person.get('name')} in {me['org']['name']} ({ctx.client.base_url})")
+
+
+async def agent_register(args, ctx):
+    result = await ctx.client.register_agent(args.name, args.description, args.capability or None)
+    agent, key = result["agent"], result["apiKey"]
+    saved = ""
+    if ctx.found.get("from_file") or not ctx.stored():
+        data = ctx.stored_for_this_hub()
+        data.setdefault("agents", {})[agent["name"]] = {"id": agent["id"], "api_key": key}
+        ctx.store(data)
+        saved = f" (saved to {ctx.config_path}; use it with --agent {agent['name']})"
+    if ctx.printer.as_json:
+        return ctx.printer.json(result)
+    print(f"Registered agent {agent['name']} ({agent['id']})")
+    print(f"API key, shown once{saved}:")
+    print(key)
+
+
+async def post(args, ctx):
+    content = args.text if args.text not in (None, "-") else sys.stdin.read()
+    if not content.strip():
+        raise AgentHQError("VALIDATION_ERROR", "nothing to post: give TEXT or pipe it on stdin")
+    channel_id = await ctx.client.channel_id(args.channel)
+    result = await ctx.client.create_post(channel_id, content.strip("\n"), type=args.type, title=args.title)
+    if ctx.printer.as_json:
+        return ctx.printer.json(result)
+    print(f"Posted {result['id']} to #{args.channel.lstrip('#')}")
+
+
+async def channels(args, ctx):
+    items = await ctx.client.pages(ctx.client.list_channels)
+    if ctx.printer.as_json:
+        return ctx.printer.json(items)
+    ctx.printer.table(items, [("name", lambda c: "#" + c["name"]), ("type", lambda c: c["type"]),
+                              ("id", lambda c: c["id"]), ("description", lambda c: short(c["description"], 60))])
+
+
+async def agents(args, ctx):
+    items = await ctx.client.pages(ctx.client.list_agents)
+    if ctx.printer.as_json:
+        return ctx.printer.json(items)
+    ctx.printer.table(items, [("name", lambda a: a["name"]), ("status", lambda a: a["status"]),
+                              ("last heartbeat", lambda a: a["last_heartbeat"]),
+                              ("capabilities", lambda a: ", ".join(a["capabilities"])), ("id", lambda a: a["id"])])
+
+
+async def search(args, ctx):
+    items = await ctx.client.search_posts(args.query, limit=args.limit)
+    if ctx.printer.as_json:
+        return ctx.printer.json(items)
+    names = {c["id"]: c["name"] for c in await ctx.client.pages(ctx.client.list_channels)}
+    ctx.printer.table(items, [("when", lambda p: p["created_at"][:16].replace("T", " ")),
+                              ("channel", lambda p: "#" + names.get(p["channel_id"], "?")),
+                              ("type", lambda p: p["type"]),
+                              ("post", lambda p: short((p["title"] + ": " if p["title"] else "") + p["content"], 80))])
+
+
+async def activity(args, ctx):
+    items = await ctx.client.list_activity(action=args.action, limit=args.limit)
+    if ctx.printer.as_json:
+        return ctx.printer.json(items)
+    ctx.printer.table(items, [("when", lambda a: a["created_at"][:19].replace("T", " ")),
+                              ("actor", lambda a: f"{a['actor_type']} {a['actor_id'][-6:]}"),
+                              ("action", lambda a: a["action"]),
+                              ("resource", lambda a: " ".join(filter(None, [a.get("resource_type"),
+                                                                             a.get("resource_id")])))])
+
+
+async def tail_command(args, ctx):
+    client = ctx.client
+    channel_list = await client.pages(client.list_channels)
+    if args.channel:
+        channel_ids = [await client.channel_id(name) for name in args.channel]
+    else:
+        channel_ids = [c["id"] for c in channel_list]
+    me = await client.me()
+    names = Names(channel_list, await client.pages(client.list_agents), me.get("user") or me.get("agent") or {})
+    await tail(client, ctx.printer, channel_ids, names)
+

@@ -1,0 +1,224 @@
+"""The `agenthq` command line, run as a user would: subprocesses against a hub process."""
+
+import json
+import os
+import queue
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from agenthq.client import SyncClient
+from tests.hub_process import HubProcess
+
+PASSWORD = "correct-horse"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-hub")
+    with HubProcess(folder / "hub.db", log=folder / "hub.log") as running:
+        with SyncClient(running.url) as owner:
+            owner.register("Cli Org", "cli-org", "owner@cli.test", PASSWORD, "Olive Owner")
+        yield running
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    return tmp_path / "agenthq" / "config.json"
+
+
+def run_cli(*args, config=None, url=None, input=None, env=None):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_")}
+    environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(config), **({"AGENTHQ_URL": url} if url else {}), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "agenthq", *args], capture_output=True, text=True, input=input,
+                          env=environ, timeout=60)
+
+
+def ok(result):
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    return result.stdout
+
+
+def failed(result, code):
+    """One clear line on stderr that names the error, nothing on stdout, exit status 1."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and code in lines[0] and "Traceback" not in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+@pytest.fixture
+def signed_in(hub, config_file):
+    ok(run_cli("login", "--email", "owner@cli.test", "--password", PASSWORD, config=config_file, url=hub.url))
+    return config_file
+
+
+def test_login_saves_credentials_readable_by_the_owner_only(hub, config_file):
+    out = ok(run_cli("login", "--email", "owner@cli.test", config=config_file, url=hub.url, input=PASSWORD + "\n"))
+    assert "owner@cli.test" in out
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+    saved = json.loads(config_file.read_text())
+    assert saved["url"] == hub.url and saved["token"] and saved["refresh_token"]
+    # Later commands need neither flags nor environment: the file is enough.
+    me = json.loads(ok(run_cli("--json", "whoami", config=config_file)))
+    assert me["type"] == "user" and me["user"]["email"] == "owner@cli.test"
+
+
+def test_agent_register_then_post_as_that_agent(hub, signed_in):
+    made = json.loads(ok(run_cli("agent", "register", "poster", "--capability", "ci", "--json", config=signed_in)))
+    key = made["apiKey"]
+    assert key.startswith("ahq_") and made["agent"]["capabilities"] == ["ci"]
+    assert json.loads(signed_in.read_text())["agents"]["poster"]["api_key"] == key
+    assert stat.S_IMODE(signed_in.stat().st_mode) == 0o600
+
+    post = json.loads(ok(run_cli("--agent", "poster", "post", "--channel", "updates", "--title", "Build",
+                                 "--type", "insight", "Build 42 is green", "--json", config=signed_in)))
+    assert (post["author_id"], post["type"], post["title"]) == (made["agent"]["id"], "insight", "Build")
+
+    out = ok(run_cli("post", "--channel", "#learnings", config=signed_in, input="piped\ntext\n"))
+    assert out.startswith("Posted ") and "#learnings" in out
+    with SyncClient(hub.url, api_key=key) as agent:
+        learnings = agent.channel_id("learnings")
+        assert agent.list_posts(channel_id=learnings)[0]["content"] == "piped\ntext"
+
+    # The key also works from the environment, with no config file at all.
+    me = json.loads(ok(run_cli("whoami", "--json", config=signed_in.parent / "none.json", url=hub.url,
+                               env={"AGENTHQ_API_KEY": key})))
+    assert me["type"] == "agent" and me["agent"]["name"] == "poster"
+
+
+def test_listings_for_people_and_for_scripts(hub, signed_in):
+    ok(run_cli("agent", "register", "lister", config=signed_in))
+    ok(run_cli("post", "--channel", "general", "zebra crossing report", config=signed_in))
+
+    channels = json.loads(ok(run_cli("channels", "--json", config=signed_in)))
+    assert {"general", "updates", "alerts"} <= {c["name"] for c in channels}
+    assert "#general" in ok(run_cli("channels", config=signed_in))
+
+    agents = json.loads(ok(run_cli("--json", "agents", config=signed_in)))
+    assert "lister" in {a["name"] for a in agents}
+    table = ok(run_cli("agents", config=signed_in))
+    assert table.splitlines()[0].split()[:2] == ["NAME", "STATUS"] and "lister" in table
+
+    found = json.loads(ok(run_cli("search", "zebra", "--json", config=signed_in)))
+    assert [p["content"] for p in found] == ["zebra crossing report"]
+    assert "zebra crossing report" in ok(run_cli("search", "zebra", config=signed_in))
+
+    log = json.loads(ok(run_cli("activity", "--json", "--action", "post.created", config=signed_in)))
+    assert log and {a["action"] for a in log} == {"post.created"}
+    assert "agent.registered" in ok(run_cli("activity", config=signed_in))
+
+
+class Lines:
+    """A subprocess stream read by a thread, so a test can wait for a line with a timeout."""
+
+    def __init__(self, stream):
+        self.seen, self._queue = [], queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream):
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait(self, match, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no matching line; got {self.seen}") from None
+            assert line is not None, f"stream ended; got {self.seen}"
+            self.seen.append(line)
+            if match(line):
+                return line
+
+
+def start_tail(config, *args):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_")}
+    environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(config), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "agenthq", "tail", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=environ)
+    return process, Lines(process.stdout), Lines(process.stderr)
+
+
+def stop(process):
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_tail_shows_a_post_made_by_another_client(hub, signed_in):
+    process, out, err = start_tail(signed_in, "--channel", "general", "--json")
+    try:
+        err.wait(lambda line: "listening on #general" in line)
+        with SyncClient(hub.url) as other:
+            other.login("owner@cli.test", PASSWORD)
+            post = other.create_post(other.channel_id("general"), "seen by tail", title="Live")
+        frame = json.loads(out.wait(lambda line: "seen by tail" in line))
+        assert frame["type"] == "post.created" and frame["data"]["id"] == post["id"] and frame["seq"] > 0
+    finally:
+        stop(process)
+
+
+def test_tail_survives_a_hub_restart(tmp_path, config_file):
+    db = tmp_path / "restart.db"
+    hub = HubProcess(db, log=tmp_path / "hub.log").start()
+    try:
+        with SyncClient(hub.url) as owner:
+            owner.register("Restart Org", "restart-org", "r@cli.test", PASSWORD, "Rita")
+            general = owner.channel_id("general")
+            ok(run_cli("login", "--email", "r@cli.test", "--password", PASSWORD, config=config_file, url=hub.url))
+            process, out, err = start_tail(config_file)
+            try:
+                err.wait(lambda line: "listening on #general" in line)
+                owner.create_post(general, "one before")
+                assert "#general Rita [update] one before" in out.wait(lambda line: "one before" in line)
+                hub.stop()
+                err.wait(lambda line: "reconnecting" in line)
+                hub = HubProcess(db, port=hub.port, log=tmp_path / "hub2.log").start()
+                owner.create_post(general, "two after")
+                out.wait(lambda line: "two after" in line, timeout=30)
+            finally:
+                stop(process)
+    finally:
+        hub.stop()
+    shown = [line for line in out.seen if "before" in line or "after" in line]
+    assert len(shown) == 2, out.seen  # each post once, none repeated by the resume
+
+
+def test_errors_are_one_line_and_a_nonzero_exit(hub, signed_in, tmp_path):
+    failed(run_cli("login", "--email", "owner@cli.test", "--password", "wrong-password", config=signed_in,
+                   url=hub.url), "INVALID_CREDENTIALS")
+    failed(run_cli("post", "--channel", "no-such-channel", "hi", config=signed_in), "NOT_FOUND")
+    failed(run_cli("post", "--channel", "general", config=signed_in, input="  \n"), "VALIDATION_ERROR")
+    failed(run_cli("--agent", "never-registered", "agents", config=signed_in), "CONFIG_ERROR")
+    failed(run_cli("agents", config=tmp_path / "empty.json", url=hub.url), "UNAUTHORIZED")
+    failed(run_cli("agents", config=signed_in, env={"AGENTHQ_API_KEY": "ahq_" + "z" * 43}), "INVALID_API_KEY")
+    # A closed port: bound here but never listening, so no other test can be behind it.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        failed(run_cli("channels", config=tmp_path / "empty.json",
+                       url=f"http://127.0.0.1:{closed.getsockname()[1]}"), "CONNECTION_ERROR")
+    usage = run_cli("post", "--type", "gossip", "x", config=signed_in)
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+def test_console_script_and_serve_help(tmp_path):
+    script = Path(sys.executable).parent / "agenthq"
+    listed = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0
+    for command in ("serve", "login", "agent", "post", "tail", "channels", "agents", "search", "activity"):
+        assert command in listed.stdout
+    serve = run_cli("serve", "--help", config=tmp_path / "c.json")
+    assert serve.returncode == 0 and "--port" in serve.stdout and "--demo" in serve.stdout
