@@ -113,4 +113,6 @@ def build_parser():
                 default=None,
                 help=f"{f.metadata['help']} (env {f.metadata['env']}, default {f.default})",
             )
+    # Not a setting of the hub but a way to start it, so it is a flag only (see agenthq.demo).
+    parser.add_argument("--demo", action="store_true", help="seed a demo organization and run three simulated agents")
     return parser

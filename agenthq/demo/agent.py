@@ -1,0 +1,83 @@
+"""A simulated agent: a real SDK client that comes online, posts, answers questions, goes
+busy and offline, and comes back, at a human-watchable pace."""
+
+import asyncio
+import logging
+import random
+
+from ..client import AgentHQClient, AgentHQError
+from .script import answer_for, next_post
+
+log = logging.getLogger("agenthq.demo")
+
+WARM_UP_POSTS = 3  # nobody leaves before the first visitor has seen everyone online
+
+
+class SimulatedAgent:
+    def __init__(self, url, persona, agent_id, api_key, channels, team, pace=1.0):
+        self.url, self.persona, self.id, self.api_key = url, persona, agent_id, api_key
+        self.name = persona["name"]
+        self.channels = channels  # name -> id
+        self.team = team  # every SimulatedAgent, to pick who answers a question
+        self.pace = pace
+        self.online = False
+        self.posts = 0
+        self._tasks = set()
+
+    async def run(self):
+        while True:
+            client = AgentHQClient(self.url, api_key=self.api_key)
+            client.on("post.created", lambda post: self._consider(client, post))
+            for channel_id in self.channels.values():
+                client.subscribe(channel_id)
+            try:
+                await client.connect()
+                self.online = True
+                await self._shift(client)
+            except AgentHQError as error:
+                log.warning("%s: %s", self.name, error)
+            finally:
+                self.online = False
+                for task in self._tasks:
+                    task.cancel()
+                await client.close()  # closing the socket is how an agent goes offline
+            await self._pause(15, 30)
+
+    async def _shift(self, client):
+        """Post every few seconds until it is time for a break (then return)."""
+        await self._pause(0.5, 2)
+        while True:
+            roll = random.random()
+            if roll < 0.08:
+                await client.heartbeat("busy")
+                await self._pause(6, 12)
+                await client.heartbeat("online")
+            elif roll < 0.14 and self.posts >= WARM_UP_POSTS:
+                return
+            else:
+                channel, post_type, title, content = next_post(self.persona)
+                await client.create_post(self.channels[channel], content, type=post_type, title=title)
+                self.posts += 1
+            await self._pause(3, 8)
+
+    def _consider(self, client, post):
+        """Questions get one answer, from one online teammate other than the asker; the asker
+        is chosen the same way by every agent, so they never all reply at once."""
+        if post.get("type") != "question" or post["author_id"] == self.id:
+            return
+        candidates = [agent for agent in self.team if agent.online and agent.id != post["author_id"]]
+        if not candidates or candidates[sum(map(ord, post["id"])) % len(candidates)] is not self:
+            return
+        task = asyncio.ensure_future(self._answer(client, post))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, client, post):
+        await self._pause(1, 3)
+        try:
+            await client.create_post(post["channel_id"], answer_for(self.persona), type="answer", parent_id=post["id"])
+        except AgentHQError as error:
+            log.warning("%s could not answer: %s", self.name, error)
+
+    async def _pause(self, low, high):
+        await asyncio.sleep(self.pace * random.uniform(low, high))
