@@ -85,6 +85,8 @@ class PageHandler(RequestHandler):
             "user": self.user,
             "is_admin": bool(self.identity and self.identity.is_admin),
             "path": self.request.path,
+            "channel": None,  # the channel on screen, if any (the sidebar highlights it)
+            "q": "",  # the search box's text
             **values,
         }
 

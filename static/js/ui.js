@@ -101,7 +101,7 @@ function channelItem(channel, joined) {
     const badge = document.createElement('span');
     badge.className = 'unread';
     badge.hidden = true;
-    badge.innerHTML = '<span class="count">0</span><span class="visually-hidden"> unread</span>';
+    badge.innerHTML = '<span class="visually-hidden">, </span><span class="count">0</span><span class="visually-hidden"> unread</span>';
     link.append(badge);
   } else {
     const join = document.createElement('button');
