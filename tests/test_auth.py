@@ -158,3 +158,20 @@ async def test_racing_sign_ups(api):
     ])
     assert sorted(code for code, _ in results) == [201, 409, 409, 409, 409], results
     assert {b["error"]["code"] for code, b in results if code == 409} == {"EMAIL_EXISTS"}
+
+
+@pytest.mark.gen_test
+async def test_secrets_never_reach_the_logs(api, caplog):
+    caplog.set_level("DEBUG")
+    org = await api.register(password="plain-text-pw-42")
+    login = await api.ok("POST", f"{API}/auth/login", {"email": org.owner["email"], "password": "plain-text-pw-42"})
+    await api.error("POST", f"{API}/auth/login", {"email": org.owner["email"], "password": "wrong-pw-4242"},
+                    code="INVALID_CREDENTIALS")
+    await api.ok("POST", f"{API}/auth/refresh", {"refreshToken": login["refreshToken"]})
+    _, key = await org.agent()
+    await api.ok("GET", f"{API}/auth/me?token={org.token}", token=key)
+    await api.error("GET", f"{API}/auth/me", token=key + "x", code="INVALID_API_KEY")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/api/v1/auth/me" in logged  # the access log did run
+    for secret in ("plain-text-pw-42", "wrong-pw-4242", org.token, login["refreshToken"], key):
+        assert secret not in logged
