@@ -294,13 +294,13 @@ def test_channels_create_join_and_unread_counts(page, base):
 
     # Create a private channel from the sidebar: it opens at once.
     page.get_by_text("New channel").click()
-    page.get_by_label("Name", exact=True).fill("secret-plans")
+    page.get_by_label("Channel name").fill("secret-plans")
     page.get_by_label("Private").check()
     page.get_by_role("button", name="Create channel").click()
     expect(page.get_by_role("heading", name="secret-plans")).to_be_visible()
     expect(page.locator("#channel-list").get_by_text("secret-plans")).to_be_visible()
     page.get_by_text("New channel").click()
-    page.get_by_label("Name", exact=True).fill("secret-plans")
+    page.get_by_label("Channel name").fill("secret-plans")
     page.get_by_role("button", name="Create channel").click()
     expect(page.locator("#new-channel-form .form-error")).to_contain_text("already exists")
     forgive(page, "status of 409")
