@@ -269,3 +269,11 @@ def test_unknown_channel_is_a_friendly_404(page, base):
     assert response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     forgive(page, "status of 404")
+
+
+def test_the_screenshot_script_still_works(tmp_path):
+    """docs/screenshot.png is made by tests/browser/screenshot.py; keep that script working."""
+    from .screenshot import make
+
+    out = make(tmp_path / "feed.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
