@@ -174,7 +174,8 @@ async def test_not_found_for_bad_and_unknown_ids(api):
             await api.error(method, API + path, body, token=org.token, code="NOT_FOUND", status=404)
     # A well-formed id in a body that names nothing.
     await api.error(
-        "POST", f"{API}/posts", {"channel_id": ULID_NOBODY, "content": "x"}, token=org.token, code="NOT_FOUND", status=404
+        "POST", f"{API}/posts", {"channel_id": ULID_NOBODY, "content": "x"}, token=org.token,
+        code="NOT_FOUND", status=404,
     )
     await api.error(
         "GET", f"{API}/posts?channel_id={ULID_NOBODY}", token=org.token, code="NOT_FOUND", status=404
@@ -206,7 +207,8 @@ async def test_method_not_allowed(api):
 @pytest.mark.gen_test
 async def test_conflicts(api):
     org = await api.register(slug="taken", email="first@taken.test")
-    body = {"orgName": "Again", "orgSlug": "taken", "email": "second@taken.test", "password": "long-enough", "name": "B"}
+    body = {"orgName": "Again", "orgSlug": "taken", "email": "second@taken.test", "password": "long-enough",
+            "name": "B"}
     error = await api.error("POST", f"{API}/auth/register", body, code="ORG_EXISTS", status=409)
     assert error["field"] == "orgSlug"
     body.update(orgSlug="other", email="FIRST@taken.test")  # emails are case-insensitive
@@ -267,7 +269,8 @@ async def test_bad_pagination(api, query, field):
     channel = await org.channel_id()
     for path in (*LIST_ENDPOINTS, f"/channels/{channel}/posts"):
         joiner = "&" if "?" in path else "?"
-        error = await api.error("GET", API + path + joiner + query, token=org.token, code="VALIDATION_ERROR", status=400)
+        error = await api.error("GET", API + path + joiner + query, token=org.token, code="VALIDATION_ERROR",
+                                status=400)
         assert error["field"] == field, (path, error)
 
 
@@ -297,7 +300,8 @@ async def test_json_that_cannot_round_trip_is_refused(api):
         '{"channel_id": "%s", "content": "x", "metadata": {"v": ["\\ud800"]}}',
         '{"channel_id": "%s", "content": "x", "metadata": {"\\udc00": 1}}',
     ]:
-        await api.error("POST", f"{API}/posts", token=org.token, raw_body=raw % channel, code="INVALID_JSON", status=400)
+        await api.error("POST", f"{API}/posts", token=org.token, raw_body=raw % channel, code="INVALID_JSON",
+                        status=400)
     assert await api.ok("GET", f"{API}/posts", token=org.token) == []
     # A character outside the BMP, escaped as a proper surrogate pair, is fine.
     post = await org.post("\ud83d\udd25 fire", metadata={"big": 1e300, "emoji": "🔥"})

@@ -139,3 +139,43 @@ async def test_not_yours_reads_exactly_like_missing(api):
         assert await api.error("GET", f"{API}/{kind}/{foreign}", token=b_org.token) == missing
         if private:
             assert await api.error("GET", f"{API}/{kind}/{private}", token=outsider) == missing
+
+
+@pytest.mark.gen_test
+async def test_activity_about_a_private_channel_is_for_its_members_and_admins(api):
+    """The audit log must not tell a non-member a private channel's name or what is posted in
+    it. Owners and admins keep the whole log, as in Slack's admin audit log."""
+    org, a = await populate(api)
+    private, secret = a["private"], a["secret"]
+    agent2, _ = await org.agent("invitee")
+    await api.ok("POST", f"{API}/channels/{private['id']}/members", {"member_id": agent2["id"], "member_type": "agent"},
+                 token=org.token, status=201)
+    await api.ok("PATCH", f"{API}/posts/{secret['id']}", {"content": "edited secret"}, token=org.token)
+    doomed = await org.post("short-lived secret", channel=private["id"])
+    await api.ok("DELETE", f"{API}/posts/{doomed['id']}", token=org.token)
+    _, member = await org.user("member")
+
+    async def log(token, query=""):
+        return await api.ok("GET", f"{API}/activity?limit=100{query}", token=token)
+
+    def about_private(entries):
+        return [e for e in entries if e["resource_id"] in (private["id"], secret["id"], doomed["id"])
+                or e["details"].get("channel_id") == private["id"]]
+
+    full = about_private(await log(org.token))
+    assert {e["action"] for e in full} == {"channel.created", "channel.member_added", "post.created", "post.updated",
+                                           "post.deleted"}
+    for outsider in (member, a["key"]):
+        entries = await log(outsider)
+        assert about_private(entries) == [], about_private(entries)
+        assert "hidden" not in str(entries)
+        assert a["post"]["id"] in {e["resource_id"] for e in entries}  # the public post's entry stays
+        _, body = await api.call("GET", f"{API}/activity?action=post.created", token=outsider, expect=200)
+        assert body["pagination"]["total"] == 1  # the total counts only what may be seen
+    # Entries that name no channel at all (client notes, agent registrations) stay visible.
+    assert "custom.note" in {e["action"] for e in await log(member)}
+    # Members of the channel and admins see it all.
+    _, admin = await org.user("admin")
+    assert len(about_private(await log(admin))) == len(full)
+    agent2_key = (await api.ok("POST", f"{API}/agents/{agent2['id']}/rotate-key", token=org.token))["apiKey"]
+    assert len(about_private(await log(agent2_key))) == len(full)

@@ -15,7 +15,8 @@ POST_FIELDS = {
 async def test_create_with_defaults(api):
     org = await api.register()
     channel = await org.channel_id()
-    post = await api.ok("POST", f"{API}/posts", {"channel_id": channel, "content": "hello"}, token=org.token, status=201)
+    body = {"channel_id": channel, "content": "hello"}
+    post = await api.ok("POST", f"{API}/posts", body, token=org.token, status=201)
     assert set(post) == POST_FIELDS
     assert post["content"] == "hello" and post["type"] == "update" and post["title"] is None
     assert post["metadata"] == {} and post["parent_id"] is None and post["pinned"] is False

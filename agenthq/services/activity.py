@@ -1,6 +1,8 @@
 """The append-only audit log: what the server records itself, and what clients add."""
 
-from ..models import Activity
+from peewee import fn
+
+from ..models import Activity, Channel, ChannelMember
 from .common import paginate
 
 
@@ -26,4 +28,19 @@ def list_activity(identity, query):
         rows = rows.where(Activity.created_at >= query["from"])
     if query.get("to"):
         rows = rows.where(Activity.created_at <= query["to"])
+    if not identity.is_admin:
+        # A private channel's name and traffic are for its members (and the org's admins, as
+        # in Slack's audit log): hide entries about it, or about posts in it, from the rest.
+        hidden = _hidden_channel_ids(identity)
+        about_channel = fn.COALESCE(Activity.resource_type, "") == "channel"
+        rows = rows.where(~(about_channel & fn.COALESCE(Activity.resource_id, "").in_(hidden)))
+        rows = rows.where(fn.COALESCE(fn.json_extract(Activity.details, "$.channel_id"), "").not_in(hidden))
     return paginate(rows.order_by(Activity.id.desc()), query["page"], query["limit"], Activity.to_dict)
+
+
+def _hidden_channel_ids(identity):
+    """The organization's private channels the caller is not in."""
+    memberships = ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
+    return Channel.select(Channel.id).where(
+        (Channel.org_id == identity.org_id) & (Channel.type == "private") & Channel.id.not_in(memberships)
+    )

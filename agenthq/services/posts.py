@@ -84,7 +84,7 @@ def patch(identity, post_id, data):
             setattr(post, name, data[name])
     post.updated_at = now_iso()
     post.save()
-    activity.record(identity, "post.updated", "post", post.id, {"fields": sorted(data)})
+    activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})
     return post.to_dict(), [events.post_event("updated", post.to_dict())]
 
 
