@@ -82,7 +82,7 @@ function card(agent) {
   item.innerHTML = `
     <div class="agent-card-head"><span class="dot" role="img"></span><h2 class="agent-name"></h2><span class="status-text"></span></div>
     <p class="description"></p>
-    <ul class="chips" aria-label="Capabilities"></ul>
+    <ul class="chips"></ul>
     <p class="muted">Last heartbeat: <time class="last-seen"></time></p>
     <div class="agent-actions">
       <button type="button" class="small" data-action="rotate-key">Rotate key</button>
@@ -94,6 +94,7 @@ function card(agent) {
     chip.textContent = capability;
     item.querySelector('.chips').append(chip);
   }
+  item.querySelector('.chips').setAttribute('aria-label', 'Capabilities of ' + agent.name);
   item.querySelector('[data-action="rotate-key"]').setAttribute('aria-label', 'Rotate key of ' + agent.name);
   item.querySelector('[data-action="delete-agent"]').setAttribute('aria-label', 'Delete ' + agent.name);
   showAgent(item, agent);

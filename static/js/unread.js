@@ -7,6 +7,7 @@ import { api } from './api.js';
 
 export class Unread {
   constructor(userId) {
+    this.userId = userId;
     this.key = 'agenthq:read:' + userId;
     this.ids = new Map(); // channel id -> Set of unread post ids
     this.more = new Set(); // channels with more unread posts than we fetched
@@ -44,7 +45,7 @@ export class Unread {
         }
         try {
           const posts = await api('GET', `/posts?channel_id=${encodeURIComponent(id)}&since=${encodeURIComponent(since)}&limit=100`);
-          for (const post of posts) this.add(id, post.id);
+          for (const post of posts) if (post.author_id !== this.userId) this.add(id, post.id);
           if (posts.length === 100) this.more.add(id);
           this.show(id);
         } catch {

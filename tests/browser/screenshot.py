@@ -26,14 +26,15 @@ POSTS = [
 ]
 
 
-def make(out, dark=False, phone=False):
-    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+def make(out, browser, dark=False, phone=False):
+    """Photograph a freshly seeded feed with the given (Playwright) browser into out."""
+    with tempfile.TemporaryDirectory() as folder:
         hub = HubProcess(Path(folder) / "demo.db").start()
         sockets = []
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
+        context = browser.new_context(viewport=size, color_scheme="dark" if dark else "light")
         try:
-            size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
-            page = browser.new_page(viewport=size, color_scheme="dark" if dark else "light")
+            page = context.new_page()
             person = sign_up(page, hub.url, name="Ada Lovelace", org_name="Acme Robotics")
             keys = {}
             for name, description, capabilities in (
@@ -61,12 +62,22 @@ def make(out, dark=False, phone=False):
         finally:
             for socket in sockets:
                 socket.close()
-            browser.close()
+            context.close()
             hub.stop()
     return out
 
 
-if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+def main(argv):
+    args = [a for a in argv if not a.startswith("--")]
     target = Path(args[0]) if args else ROOT / "docs" / "screenshot.png"
-    print(make(target, dark="--dark" in sys.argv, phone="--phone" in sys.argv))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            make(target, browser, dark="--dark" in argv, phone="--phone" in argv)
+        finally:
+            browser.close()
+    print(target)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -46,7 +46,7 @@ def test_register_agent_shows_key_once_with_working_snippets(page, base, context
     page.get_by_role("link", name="Agents").click()
     page.get_by_label("Name", exact=True).fill("deploy-bot")
     page.get_by_label("Description", exact=True).fill("Ships releases")
-    page.get_by_label("Capabilities").fill("deploy, rollback")
+    page.get_by_label("Capabilities", exact=True).fill("deploy, rollback")
     page.get_by_role("button", name="Register agent").click()
 
     panel = page.locator("#key-panel")
@@ -271,9 +271,9 @@ def test_unknown_channel_is_a_friendly_404(page, base):
     forgive(page, "status of 404")
 
 
-def test_the_screenshot_script_still_works(tmp_path):
+def test_the_screenshot_script_still_works(tmp_path, browser):
     """docs/screenshot.png is made by tests/browser/screenshot.py; keep that script working."""
     from .screenshot import make
 
-    out = make(tmp_path / "feed.png")
+    out = make(tmp_path / "feed.png", browser)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
