@@ -134,8 +134,13 @@ class SignInHandler(PageHandler):
         email, next_url = self.get_body_argument("email", ""), safe_next(self.get_body_argument("next", "/"))
         try:
             data = schemas.LOGIN.validate({"email": email, "password": self.get_body_argument("password", "")})
-            result = await self.hub.read(accounts.login, data, self.hub.tokens)
+            attempt = lambda: self.hub.read(accounts.login, data, self.hub.tokens)  # noqa: E731
+            # The same failed-sign-in limits as POST /auth/login: the form must not be a side
+            # door for guessing passwords.
+            result = await self.settings["rate_limits"].login(data["email"], self.request.remote_ip, attempt)
         except ApiError as error:
+            for name, value in error.headers.items():
+                self.set_header(name, value)
             self.render_page("signin.html", status=error.status, error=error.message, email=email, next=next_url)
             return
         session.start(self, result["user"]["id"], result["user"]["org_id"], self.session_lifetime)

@@ -5,6 +5,8 @@
 import { accessToken } from './api.js';
 
 const MAX_DELAY_MS = 5000;
+const SUBSCRIBE_BURST = 40; // under the hub's default burst of 60 messages
+const SUBSCRIBE_RATE = 10; // per second, under its default 20
 
 export class Live {
   // seq: the org's newest event seq when the page was rendered; the first connection
@@ -85,7 +87,7 @@ export class Live {
         const seconds = (frame.data && frame.data.heartbeat_interval) || 30;
         clearInterval(this.heartbeat);
         this.heartbeat = setInterval(() => this.send({ type: 'heartbeat' }), seconds * 1000);
-        for (const [channel, since] of this.channelSeqs) this.send({ type: 'subscribe', channel, since });
+        this.subscribeAll();
         this.onConnected();
         return;
       }
@@ -104,6 +106,20 @@ export class Live {
         if (typeof frame.seq === 'number' && !this.advance(frame)) return;
         this.onEvent(frame);
     }
+  }
+
+  // The hub rate-limits inbound messages (a burst, then a steady rate): someone in hundreds
+  // of channels subscribes to the first ones at once and to the rest a few per second. The
+  // first channel given (the one on screen) always goes first.
+  subscribeAll() {
+    const socket = this.ws;
+    [...this.channelSeqs.keys()].forEach((channel, index) => {
+      const send = () => {
+        if (this.ws === socket) this.send({ type: 'subscribe', channel, since: this.channelSeqs.get(channel) });
+      };
+      if (index < SUBSCRIBE_BURST) send();
+      else setTimeout(send, Math.ceil((index - SUBSCRIBE_BURST + 1) / SUBSCRIBE_RATE) * 1000);
+    });
   }
 
   // Record the seq of an event on its stream; false if that stream has already seen it.

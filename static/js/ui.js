@@ -204,8 +204,8 @@ export function joinedChannels() {
 export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
   startClock();
   wireMenu();
-  const channels = new Set(joinedChannels());
-  if (currentChannel) channels.add(currentChannel);
+  const channels = new Set(currentChannel ? [currentChannel] : []);
+  joinedChannels().forEach((id) => channels.add(id));
   let connections = 0;
   const live = new Live({
     seq: Number(app.dataset.seq),

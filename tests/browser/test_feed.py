@@ -304,3 +304,18 @@ def test_channels_create_join_and_unread_counts(page, base):
     page.get_by_role("button", name="Create channel").click()
     expect(page.locator("#new-channel-form .form-error")).to_contain_text("already exists")
     forgive(page, "status of 409")
+
+
+def test_a_member_of_many_channels_follows_them_all(page, base):
+    """More joined channels than the hub's message burst allows at once: the page paces its
+    subscriptions, so even the last channel's posts reach its unread count live."""
+    person = sign_up(page, base)
+    for n in range(70):
+        person.rest.ok("POST", "/channels", {"name": f"bulk-{n:02d}", "type": "public"}, token=person.token)
+    last = person.rest.ok("POST", "/channels", {"name": "zz-last", "type": "public"}, token=person.token)
+    _, key = person.agent("chatty")
+    page.reload()
+    wait_live(page)
+    person.rest.ok("POST", "/posts", {"channel_id": last["id"], "content": "in the last channel"}, token=key)
+    badge = page.locator(f'#channel-list li[data-channel-id="{last["id"]}"] .unread .count')
+    expect(badge).to_have_text("1")

@@ -277,3 +277,16 @@ def test_the_screenshot_script_still_works(tmp_path, browser):
 
     out = make(tmp_path / "feed.png", browser)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sign_in_form_has_the_apis_failed_sign_in_limit(page, base):
+    person = sign_up(page, base)
+    page.get_by_role("button", name="Sign out").click()
+    xsrf = page.locator('meta[name="xsrf-token"]').get_attribute("content")
+    guess = {"_xsrf": xsrf, "email": person.email, "password": "a-wrong-guess"}
+    statuses = [page.request.post(base + "/signin", form=guess).status for _ in range(10)]
+    assert statuses == [401] * 10
+    # Blocked now, even with the right password: the form is no side door for guessing.
+    blocked = page.request.post(base + "/signin", form={**guess, "password": "correct-horse-battery"})
+    assert blocked.status == 429 and "Too many failed sign-ins" in blocked.text()
+    assert int(blocked.headers["retry-after"]) > 0
