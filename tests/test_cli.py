@@ -150,12 +150,14 @@ def start_tail(config, *args):
 
 
 def stop(process):
-    process.send_signal(signal.SIGINT)
+    """Ctrl-C, as a person would stop it; the exit status is returned."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
     try:
-        process.wait(10)
+        return process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait()
+        return process.wait()
 
 
 def test_tail_shows_a_post_made_by_another_client(hub, signed_in):
@@ -167,6 +169,7 @@ def test_tail_shows_a_post_made_by_another_client(hub, signed_in):
             post = other.create_post(other.channel_id("general"), "seen by tail", title="Live")
         frame = json.loads(out.wait(lambda line: "seen by tail" in line))
         assert frame["type"] == "post.created" and frame["data"]["id"] == post["id"] and frame["seq"] > 0
+        assert stop(process) == 130  # Ctrl-C ends it quietly, with the shell's code for SIGINT
     finally:
         stop(process)
 
