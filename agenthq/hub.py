@@ -27,6 +27,9 @@ class Hub:
         self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl)
         self.registry = Registry()
         self.in_flight = 0  # REST requests being served; shutdown waits for them
+        # Sockets not yet authenticated are in no registry index, yet shutdown must close them too.
+        self.authenticating = set()
+        self.closing = False
         self._maintenance = None
         self._tasks = set()
 
@@ -97,9 +100,10 @@ class Hub:
     async def shutdown(self, drain_seconds):
         """Close every socket with 1001 (after what is queued is flushed) and give requests
         in flight and closing sockets up to drain_seconds to finish."""
+        self.closing = True
         if self._maintenance:
             self._maintenance.cancel()
-        for connection in self.registry.all_connections():
+        for connection in [*self.authenticating, *self.registry.all_connections()]:
             connection.close(1001, "server shutting down")
         deadline = asyncio.get_running_loop().time() + drain_seconds
         while (self.in_flight > 0 or self.registry.all_connections()) and asyncio.get_running_loop().time() < deadline:

@@ -6,34 +6,9 @@ import asyncio
 
 import pytest
 
-from agenthq.auth import Identity
 from agenthq.models import Event
-from agenthq.services import agents, posts, stream
-from tests.ws_support import eventually, open_ws, subscribe
-
-
-def owner_identity(org):
-    return Identity("user", org.owner["id"], org.id, "owner")
-
-
-async def bulk(hub, identity, fn, args_list):
-    """Run a service call for each args tuple in one write transaction: fast, and each change
-    is still logged with its own seq and published after the commit like any other write."""
-
-    def write():
-        results, events = [], []
-        for args in args_list:
-            result, evs = fn(identity, *args)
-            results.append(result)
-            events.extend(evs)
-        return results, events
-
-    return await hub.write(write)
-
-
-async def bulk_posts(hub, org, channel_id, count, prefix="bulk"):
-    data = [({"channel_id": channel_id, "content": f"{prefix} {i}", "type": "update"},) for i in range(count)]
-    return await bulk(hub, owner_identity(org), posts.create, data)
+from agenthq.services import agents, stream
+from tests.ws_support import bulk, bulk_posts, eventually, open_ws, owner_identity, subscribe
 
 
 def post_seqs(frames):

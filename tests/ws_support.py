@@ -8,7 +8,9 @@ import os
 import socket
 import struct
 
+from agenthq.auth import Identity
 from agenthq.models import Agent
+from agenthq.services import posts
 
 
 async def open_ws(ws_connect, token, since=None, headers=None):
@@ -52,6 +54,32 @@ async def frames_until(ws, predicate, timeout=5):
             return seen
 
 
+def owner_identity(org):
+    return Identity("user", org.owner["id"], org.id, "owner")
+
+
+async def bulk(hub, identity, fn, args_list):
+    """Run a service call for each args tuple in one write transaction: fast, and each change
+    is still logged with its own seq and published after the commit like any other write."""
+
+    def write():
+        results, events = [], []
+        for args in args_list:
+            result, evs = fn(identity, *args)
+            results.append(result)
+            events.extend(evs)
+        return results, events
+
+    return await hub.write(write)
+
+
+async def bulk_posts(hub, org, channel_id, count, prefix="bulk", content=None):
+    data = [
+        ({"channel_id": channel_id, "content": content or f"{prefix} {i}", "type": "update"},) for i in range(count)
+    ]
+    return await bulk(hub, owner_identity(org), posts.create, data)
+
+
 class RawSocket:
     """A WebSocket client on a plain socket with a tiny receive buffer: after the handshake it
     reads nothing until read_all() is called, so the server's outbound queue backs up."""
@@ -88,15 +116,31 @@ class RawSocket:
         await asyncio.get_running_loop().sock_sendall(self.sock, bytes([0x81, 0x80 | len(payload)]) + mask + masked)
 
     async def read_all(self, timeout=10):
-        """Read every frame until the server closes: (text frames as dicts, close code)."""
+        """Read every frame up to the server's close frame (or the end of the connection):
+        (text frames as dicts, close code)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         data = bytearray(self.buffer)
         while True:
+            frames, code, _ = _parse_frames(bytes(data))
+            if code is not None:
+                return frames, code
             try:
-                chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 16), max(0.01, deadline - loop.time()))
+                chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 20), max(0.01, deadline - loop.time()))
             except ConnectionResetError:
                 chunk = b""
+            if not chunk:
+                return frames, code
+            data += chunk
+
+    def read_available(self):
+        """Whatever has arrived so far, without waiting: (text frames, close code, pings)."""
+        data = bytearray(self.buffer)
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except BlockingIOError:
+                break
             if not chunk:
                 break
             data += chunk
@@ -107,14 +151,15 @@ class RawSocket:
 
 
 def _parse_frames(data):
-    frames, code, i = [], None, 0
+    frames, code, pings, i = [], None, 0, 0
     while i + 2 <= len(data):
         first, second = data[i], data[i + 1]
         length, i = second & 0x7F, i + 2
-        if length == 126:
-            length, i = struct.unpack("!H", data[i : i + 2])[0], i + 2
-        elif length == 127:
-            length, i = struct.unpack("!Q", data[i : i + 8])[0], i + 8
+        extended = {126: 2, 127: 8}.get(length, 0)
+        if i + extended > len(data):
+            break  # a frame header still on its way
+        if extended:
+            length, i = struct.unpack("!H" if extended == 2 else "!Q", data[i : i + extended])[0], i + extended
         payload, i = data[i : i + length], i + length
         if len(payload) < length:
             break
@@ -123,4 +168,6 @@ def _parse_frames(data):
             frames.append(json.loads(payload))
         elif opcode == 0x8:
             code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
-    return frames, code
+        elif opcode == 0x9:
+            pings += 1
+    return frames, code, pings

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 
+from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..clock import now_iso
@@ -56,6 +57,7 @@ class SocketHandler(WebSocketHandler):
         self.connection_id = new_id()
         self.last_message_at = time.monotonic()
         self._replaying = {}  # stream key -> live events held back while its replay is sent
+        self._held_bytes = 0
         self._closed = False
         self._auth_timer = None
         self._rate_strikes = 0
@@ -79,6 +81,10 @@ class SocketHandler(WebSocketHandler):
 
     async def open(self):
         self.hub.ensure_started()
+        if self.hub.closing:
+            self.close(1001, "server shutting down")
+            return
+        self.hub.authenticating.add(self)
         token = self.get_query_argument("token", None)
         if token:
             await self._authenticate(token)
@@ -94,6 +100,7 @@ class SocketHandler(WebSocketHandler):
         except ApiError as error:
             self._reject(error.message)
             return
+        self.hub.authenticating.discard(self)
         if self._closed:
             return
         since = self._since_argument()
@@ -145,12 +152,28 @@ class SocketHandler(WebSocketHandler):
                 for event in batch:
                     self.send_text(event.encode())
                     last = event.seq
+                    await self._paced()
                 if len(batch) < stream.REPLAY_BATCH:
                     break
-        for event, text in self._replaying.pop(key, ()):
+        for event, text in self._release(key):
             if event.seq > last:
                 self.send_text(text)
                 last = event.seq
+
+    async def _paced(self):
+        """A replay waits for the reader whenever half the cap is queued. A resume may be far
+        bigger than the cap, and cutting a prompt reader off mid-replay would only make it
+        resume into the same replay again, for ever."""
+        while not self._closed and self._queued() > self.hub.config.ws_max_buffer // 2:
+            try:
+                await self.ws_connection.stream.write(b"")  # resolves once all queued is sent
+            except StreamClosedError:
+                return
+
+    def _release(self, key):
+        held = self._replaying.pop(key, ())
+        self._held_bytes -= sum(len(text) for _, text in held)
+        return held
 
     # -- delivery ---------------------------------------------------------------------------
 
@@ -159,18 +182,32 @@ class SocketHandler(WebSocketHandler):
         held = self._replaying.get(key)
         if held is not None:
             held.append((event, text))
+            self._held_bytes += len(text)
+            # Live events held during a (paced) replay count toward the same cap as the
+            # socket's queue: a reader that stalls mid-replay is cut off, not buffered for ever.
+            if self._held_bytes + self._queued() > self.hub.config.ws_max_buffer:
+                self._cut_off()
         else:
             self.send_text(text)
+
+    def _queued(self):
+        """Bytes handed to the socket's stream that the kernel has not taken yet."""
+        if self.ws_connection is None:
+            return 0
+        stream_ = self.ws_connection.stream
+        return stream_._total_write_index - stream_._total_write_done_index
+
+    def _cut_off(self):
+        log.info("closing slow reader %s", self.connection_id)
+        self.close(CLOSE_SLOW, "too slow: resume with since")
 
     def send_text(self, text):
         if self._closed or self.ws_connection is None or self.ws_connection.is_closing():
             return
-        stream_ = self.ws_connection.stream
-        # Bytes queued in the socket's stream and not yet taken by the kernel: a reader this
-        # far behind is cut off (and resumes with `since`) rather than hold memory for ever.
-        if stream_._total_write_index - stream_._total_write_done_index > self.hub.config.ws_max_buffer:
-            log.info("closing slow reader %s", self.connection_id)
-            self.close(CLOSE_SLOW, "too slow: resume with since")
+        # A reader this far behind is cut off (and resumes with `since`) rather than hold
+        # memory for ever.
+        if self._queued() > self.hub.config.ws_max_buffer:
+            self._cut_off()
             return
         try:
             self.write_message(text).add_done_callback(_consume_error)
@@ -207,7 +244,7 @@ class SocketHandler(WebSocketHandler):
             elif kind == "unsubscribe":
                 channel = self._string(message, "channel")
                 self.hub.registry.unsubscribe(self, channel)
-                self._replaying.pop(channel, None)
+                self._release(channel)
                 self.send_text(frame("unsubscribed", {"channel": channel}, channel=channel))
             elif kind == "heartbeat":
                 await self._heartbeat()
@@ -288,6 +325,7 @@ class SocketHandler(WebSocketHandler):
 
     def on_close(self):
         self._closed = True
+        self.hub.authenticating.discard(self)
         if self._auth_timer:
             self._auth_timer.cancel()
         if self.identity is None:
