@@ -208,7 +208,7 @@ async def test_errors_carry_code_message_and_status(url):
     # A port bound but not listening: nothing answers there, and nobody else can take it.
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        async with AgentHQClient(f"http://127.0.0.1:{closed.getsockname()[1]}") as nowhere:
+        async with AgentHQClient(f"http://127.0.0.1:{closed.getsockname()[1]}", api_key="ahq_any") as nowhere:
             with pytest.raises(AgentHQError) as raised:
                 await nowhere.health()
             assert raised.value.code == "CONNECTION_ERROR" and raised.value.status is None
@@ -335,6 +335,10 @@ async def test_refused_credentials_and_channels(url):
         async with AgentHQClient(url, api_key="ahq_" + "y" * 43) as stranger:
             with pytest.raises(AgentHQError) as raised:
                 await stranger.connect()
+            assert raised.value.code == "UNAUTHORIZED" and "API key" in raised.value.message
+        async with AgentHQClient(url) as nobody:
+            with pytest.raises(AgentHQError) as raised:
+                await nobody.connect()
             assert raised.value.code == "UNAUTHORIZED"
 
         private = await owner.create_channel("owners-only", type="private")
@@ -366,9 +370,11 @@ async def test_heartbeats_keep_the_agent_online(url, ws_connect, config_override
     owner, agent, profile = await new_org(url)
     async with owner, agent:
         inbox = Inbox(agent, "disconnected")
+        watching = Inbox(owner, "agent.online")
+        await owner.connect()
         first = await agent.connect()
         assert first["heartbeat_interval"] == 1
-        beat_at_connect = (await owner.get_agent(profile["id"]))["last_heartbeat"]
+        beat_at_connect = (await watching.wait("agent.online"))["last_heartbeat"]
         silent = await ws_connect(token=owner.token)  # a client that never sends heartbeats
         await silent.expect("connected")
         # The hub closes a connection silent for two intervals; the SDK's outlives it.

@@ -38,6 +38,7 @@ class Realtime:
         self._queue = asyncio.Queue()
         self._dispatcher = None
         self._session_seq = None
+        self._refusal = None
         self._last_heard = 0.0
         self.connected = False
         self.info = {}  # the data of the last `connected` frame
@@ -82,6 +83,8 @@ class Realtime:
         """Open the connection; return the `connected` data. Raises AgentHQError if the hub
         cannot be reached or refuses the credentials; after that, reconnects by itself."""
         if self._runner is None:
+            if not self._client.credential:
+                raise AgentHQError("UNAUTHORIZED", "connect() needs an api_key, a token, or login() first")
             loop = asyncio.get_running_loop()
             self._ready, self._done = loop.create_future(), loop.create_future()
             if self._dispatcher is None:
@@ -156,7 +159,8 @@ class Realtime:
                     except AgentHQError:
                         pass
                 if fatal or not self._ready.done():
-                    error = AgentHQError(fatal or "CONNECTION_ERROR", reason or f"connection closed ({code})")
+                    message = self._refusal or reason or f"connection closed ({code})"
+                    error = AgentHQError(fatal or "CONNECTION_ERROR", message)
                     self._finish(error, code, reason)
                     return
                 if got_connected:  # once per lost connection, not once per failed retry
@@ -190,6 +194,7 @@ class Realtime:
         except (OSError, HTTPClientError, WebSocketError, asyncio.TimeoutError) as error:
             return None, f"cannot reach {self._client.base_url}: {error}", False
         self._ws, got_connected, heartbeats = ws, False, None
+        self._refusal = None
         loop = asyncio.get_running_loop()
         try:
             # The token goes in the first message, not the URL, so no proxy or log keeps it.
@@ -202,10 +207,10 @@ class Realtime:
                 frame = _parse(raw)
                 if frame is None:
                     continue
+                self._handle(frame)
                 if frame["type"] == "connected":
                     got_connected = True
                     heartbeats = asyncio.create_task(self._heartbeats(ws))
-                self._handle(frame)
         finally:
             self.connected = False
             self._ws = None
@@ -238,6 +243,8 @@ class Realtime:
             pass
         elif kind == "error":
             error = {k: frame.get(k) for k in ("code", "message", "channel") if frame.get(k) is not None}
+            if error.get("code") == "UNAUTHORIZED":
+                self._refusal = error.get("message")  # says more than the close reason
             if error.get("channel") and error.get("code") in ("NOT_FOUND", "FORBIDDEN"):
                 # The hub refused this subscription: stop asking for it on every reconnect.
                 self._channels.discard(error["channel"])

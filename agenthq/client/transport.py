@@ -48,8 +48,6 @@ class Transport:
             response = await self._client().fetch(request, raise_error=False)
         except (OSError, HTTPClientError) as error:
             raise AgentHQError("CONNECTION_ERROR", f"cannot reach {self.base_url}: {error}") from None
-        if response.code == 599:  # tornado's code for a timeout or a dropped connection
-            raise AgentHQError("CONNECTION_ERROR", f"cannot reach {self.base_url}: {response.error}")
         try:
             payload = json.loads(response.body) if response.body else None
         except ValueError:

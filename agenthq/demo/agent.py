@@ -36,6 +36,8 @@ class SimulatedAgent:
                 await self._shift(client)
             except AgentHQError as error:
                 log.warning("%s: %s", self.name, error)
+            except Exception:  # one agent's bug must not end the whole demo
+                log.exception("%s stumbled", self.name)
             finally:
                 self.online = False
                 for task in self._tasks:
