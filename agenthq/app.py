@@ -5,6 +5,7 @@ import logging
 import tornado.web
 
 from .handlers import accounts, activity, agents, base, channels, org, pages, posts, ws
+from .handlers import openapi
 from .hub import Hub
 from .ratelimit import RateLimits
 
@@ -30,6 +31,7 @@ def make_app(config, hub=None):
         *channels.routes,
         *posts.routes,
         *activity.routes,
+        *openapi.routes,
         *ws.routes,
         *pages.routes,
     ]

@@ -81,6 +81,9 @@ class BaseHandler(RequestHandler):
         error = _as_api_error(kwargs.get("exc_info"), status_code)
         for name, value in error.headers.items():
             self.set_header(name, value)
+        if error.status == 405:  # RFC 9110: a 405 names the methods that would work
+            self.set_header("Allow", ", ".join(m for m in self.SUPPORTED_METHODS if getattr(
+                type(self), m.lower()) is not RequestHandler._unimplemented_method))
         self.set_status(error.status)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps(error_body(error), separators=(",", ":")))

@@ -1,0 +1,66 @@
+"""Schemathesis against a live hub (its own process): every operation of the OpenAPI document,
+with generated valid and invalid input, a fixed seed and a bounded number of examples. Every
+check is on: no 500, status codes, content types, headers and bodies as documented, invalid
+input refused, undeclared methods answered 405 with Allow, created resources reachable.
+
+One worker, so that with the fixed seed the same requests go out in the same order each run
+(two workers interleave stateful scenarios differently every time)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests.hub_process import HubProcess
+
+SEED = 7
+CONFIG = f"""
+seed = {SEED}
+workers = 1
+[generation]
+max-examples = 6
+database = "none"
+[phases.stateful]
+max-steps = 12
+[phases.stateful.generation]
+max-examples = 4
+"""
+
+
+def _register(url):
+    body = json.dumps({"orgName": "Fuzz", "orgSlug": "fuzz", "email": "owner@fuzz.test",
+                       "password": "fuzz-password", "name": "Owner"}).encode()
+    request = urllib.request.Request(url + "/api/v1/auth/register", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return json.loads(response.read())["data"]["accessToken"]
+
+
+def _st():
+    found = shutil.which("st", path=os.path.dirname(sys.executable)) or shutil.which("st")
+    assert found, "schemathesis' `st` command is not installed"
+    return found
+
+
+def test_schemathesis_finds_nothing(tmp_path):
+    # Rate limits off: they are tested on their own, and here they would only hide coverage.
+    with HubProcess(tmp_path / "fuzz.db", env={"AGENTHQ_REST_RATE": "0"}) as hub:
+        token = _register(hub.url)
+        config = tmp_path / "schemathesis.toml"
+        config.write_text(CONFIG)
+        result = subprocess.run(
+            [_st(), "--config-file", str(config), "run", hub.url + "/api/v1/openapi.json",
+             "--checks", "all", "-H", f"Authorization: Bearer {token}", "--no-color"],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )
+        hub_log = hub.log_path.read_text()
+    output = result.stdout + result.stderr
+    generated = re.search(r"(\d+) generated", output)
+    print(f"schemathesis: {generated.group(1) if generated else '?'} test cases, seed {SEED}")
+    assert result.returncode == 0, output[-6000:]
+    assert generated and int(generated.group(1)) >= 500, output[-3000:]
+    assert "unhandled error" not in hub_log, hub_log[-3000:]
