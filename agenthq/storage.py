@@ -3,8 +3,29 @@ assign, commit in order) and a small pool of readers (WAL lets them run beside t
 Every call runs inside one transaction; nothing awaits inside it."""
 
 import asyncio
+import logging
+import re
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import peewee
+
+from .errors import Unavailable
+
+log = logging.getLogger("agenthq")
+_UNAVAILABLE = re.compile(r"disk is full|readonly database|disk I/O error|database is locked|unable to open")
+
+
+def _unavailable(error):
+    """The storage failure behind error, if it is one. A COMMIT that fails on I/O is rolled
+    back by SQLite itself, so peewee's ROLLBACK then fails ("no transaction is active") and
+    hides the cause in __context__."""
+    while error is not None:
+        if _UNAVAILABLE.search(str(error)):
+            return error
+        error = error.__context__
+    return None
 
 
 class Storage:
@@ -21,8 +42,17 @@ class Storage:
             self._connections.append(connection)
 
     def _transaction(self, fn, args):
-        with self.db.atomic():
-            return fn(*args)
+        try:
+            with self.db.atomic():
+                return fn(*args)
+        except (peewee.OperationalError, sqlite3.OperationalError) as error:
+            # Disk full, read-only file, I/O error, lock timeout: the request is refused with
+            # 503 (the transaction rolled back) and the hub keeps serving; reads still work.
+            cause = _unavailable(error)
+            if cause is None:
+                raise
+            log.warning("database unavailable: %s", cause)
+            raise Unavailable("The database cannot be written right now; try again later") from None
 
     async def read(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._transaction, fn, args)
