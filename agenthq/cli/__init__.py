@@ -37,6 +37,8 @@ def build_parser():
         return p
 
     sub.add_parser("serve", help="run a hub (same options as run.py; see `agenthq serve --help`)", add_help=False)
+    sub.add_parser("backup", help="copy a hub's database safely, also while it runs (`agenthq backup PATH`)",
+                   add_help=False)
     p = command("login", commands.login, "sign in and save the credentials (mode 0600)")
     p.add_argument("--email", help="a person's email (else use --api-key for an agent)")
     p.add_argument("--password", help="the password (else AGENTHQ_PASSWORD, a prompt, or stdin)")
@@ -75,6 +77,10 @@ def main(argv=None):
         from .serve import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["backup"]:
+        from ..backup import main as backup
+
+        return backup(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return asyncio.run(_run(args))
