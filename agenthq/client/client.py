@@ -65,10 +65,11 @@ class AgentHQClient(RestMethods):
         self._realtime.unsubscribe(channel_id)
 
     def on(self, event, handler=None):
-        return self._realtime.on(event, handler)
+        """Call handler(data) on each `event` (plain or async; '*' gets every frame)."""
+        return self._realtime.handlers.on(event, handler)
 
     def off(self, event, handler=None):
-        self._realtime.off(event, handler)
+        self._realtime.handlers.off(event, handler)
 
     @property
     def connected(self):

@@ -2,11 +2,9 @@
 and reconnect with backoff and jitter, resuming every stream where it stopped."""
 
 import asyncio
-import inspect
 import json
 import logging
 import random
-from collections import defaultdict
 from urllib.parse import urlencode
 
 from tornado.httpclient import HTTPClientError, HTTPRequest
@@ -14,6 +12,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketError, websocket_co
 
 from .cursor import ORG, Cursor
 from .errors import AgentHQError
+from .handlers import Handlers
 
 log = logging.getLogger("agenthq.client")
 
@@ -28,55 +27,19 @@ class Realtime:
     def __init__(self, client, backoff_base=0.5, backoff_max=30.0, connect_timeout=10.0):
         self._client = client
         self.backoff_base, self.backoff_max, self.connect_timeout = backoff_base, backoff_max, connect_timeout
-        self._handlers = defaultdict(list)
+        self.handlers = Handlers()
         self._channels = set()  # wanted subscriptions: sent again on every connection
         self._cursor = Cursor()
         self._ws = None
         self._runner = None
         self._ready = None  # connect() waits on this: the first `connected`, or why it failed
         self._done = None  # wait_closed() waits on this: None, or the fatal AgentHQError
-        self._queue = asyncio.Queue()
-        self._dispatcher = None
         self._session_seq = None
         self._refusal = None
         self._last_heard = 0.0
         self.connected = False
         self.info = {}  # the data of the last `connected` frame
         self.heartbeat_interval = 30.0
-
-    # Handlers -----------------------------------------------------------------------------
-    def on(self, event, handler=None):
-        """Call handler(data) for each `event`; '*' handlers get every frame whole. Usable as
-        a decorator. Handlers run one at a time, in arrival order; async ones are awaited."""
-        if handler is None:
-            return lambda fn: self.on(event, fn)
-        self._handlers[event].append(handler)
-        return handler
-
-    def off(self, event, handler=None):
-        if handler is None:
-            self._handlers.pop(event, None)
-        elif handler in self._handlers.get(event, ()):
-            self._handlers[event].remove(handler)
-
-    def _emit(self, event, data, frame=None):
-        """Queue the handlers' calls: the reader keeps reading (and the silence check keeps
-        seeing acks) while a slow handler works."""
-        self._queue.put_nowait((event, data, frame or {"type": event, "event": event, "data": data}))
-
-    async def _dispatch(self):
-        while True:
-            event, data, frame = await self._queue.get()
-            if event is None:
-                return
-            calls = [(h, data) for h in self._handlers.get(event, ())] + [(h, frame) for h in self._handlers.get("*", ())]
-            for handler, arg in calls:
-                try:
-                    result = handler(arg)
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception:  # one faulty handler must not stop the stream
-                    log.exception("handler for %s failed", event)
 
     # Public controls ----------------------------------------------------------------------
     async def connect(self):
@@ -87,8 +50,7 @@ class Realtime:
                 raise AgentHQError("UNAUTHORIZED", "connect() needs an api_key, a token, or login() first")
             loop = asyncio.get_running_loop()
             self._ready, self._done = loop.create_future(), loop.create_future()
-            if self._dispatcher is None:
-                self._dispatcher = asyncio.create_task(self._dispatch())
+            self.handlers.start()
             self._runner = asyncio.create_task(self._run())
         return await asyncio.shield(self._ready)
 
@@ -133,13 +95,7 @@ class Realtime:
                 await runner
             except asyncio.CancelledError:
                 pass
-        if self._dispatcher is not None:
-            # Let handlers see what already arrived (and the final `disconnected`) first,
-            # unless close() was called from a handler, which would then wait on itself.
-            dispatcher, self._dispatcher = self._dispatcher, None
-            self._queue.put_nowait((None, None, None))
-            if asyncio.current_task() is not dispatcher:
-                await dispatcher
+        await self.handlers.stop()  # after the final `disconnected` has been handled
 
     # The connection loop ------------------------------------------------------------------
     async def _run(self):
@@ -164,7 +120,7 @@ class Realtime:
                     self._finish(error, code, reason)
                     return
                 if got_connected:  # once per lost connection, not once per failed retry
-                    self._emit("disconnected", {"code": code, "reason": reason, "reconnecting": True})
+                    self.handlers.emit("disconnected", {"code": code, "reason": reason, "reconnecting": True})
                 delay = min(self.backoff_max, self.backoff_base * 2**attempt) * random.uniform(0.5, 1.0)
                 attempt += 1
                 await asyncio.sleep(delay)
@@ -181,7 +137,7 @@ class Realtime:
             self._ready.set_exception(error or AgentHQError("CONNECTION_ERROR", "closed before connecting"))
             self._ready.exception()  # retrieved here too, in case nobody awaits connect()
         elif self._done is not None and not self._done.done():
-            self._emit("disconnected", {"code": code, "reason": reason, "reconnecting": False})
+            self.handlers.emit("disconnected", {"code": code, "reason": reason, "reconnecting": False})
         if self._done is not None and not self._done.done():
             self._done.set_result(error)
         self._runner = None
@@ -249,17 +205,17 @@ class Realtime:
                 # The hub refused this subscription: stop asking for it on every reconnect.
                 self._channels.discard(error["channel"])
                 self._cursor.close(error["channel"])
-            self._emit("error", error, frame)
+            self.handlers.emit("error", error, frame)
         elif kind == "resync_required":
             channel = frame.get("channel") or (data or {}).get("channel")
             # The gap cannot be replayed (pruned, or from another database): go on from the
             # hub's newest seq, and let handlers reload what they show.
             self._cursor.reset(channel if channel else ORG, (data or {}).get("seq", self._session_seq))
-            self._emit("resync_required", {**(data or {}), "channel": channel}, frame)
+            self.handlers.emit("resync_required", {**(data or {}), "channel": channel}, frame)
         elif kind in ("subscribed", "unsubscribed"):
-            self._emit(kind, {"channel": frame.get("channel")}, frame)
+            self.handlers.emit(kind, {"channel": frame.get("channel")}, frame)
         elif self._cursor.accept(frame):
-            self._emit(kind, data, frame)
+            self.handlers.emit(kind, data, frame)
 
     def _on_connected(self, data):
         self.info = data
@@ -270,7 +226,7 @@ class Realtime:
         self.connected = True
         for channel_id in sorted(self._channels):
             self._send_subscribe(channel_id)
-        self._emit("connected", data)
+        self.handlers.emit("connected", data)
         if not self._ready.done():
             self._ready.set_result(data)
 
