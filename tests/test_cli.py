@@ -71,6 +71,15 @@ def test_login_saves_credentials_readable_by_the_owner_only(hub, config_file):
     assert me["type"] == "user" and me["user"]["email"] == "owner@cli.test"
 
 
+def test_an_expired_saved_token_is_renewed_and_saved(hub, signed_in):
+    saved = json.loads(signed_in.read_text())
+    signed_in.write_text(json.dumps({**saved, "token": "expired-token"}))
+    assert json.loads(ok(run_cli("whoami", "--json", config=signed_in)))["type"] == "user"
+    renewed = json.loads(signed_in.read_text())
+    assert renewed["token"] not in ("expired-token", None) and renewed["refresh_token"] == saved["refresh_token"]
+    assert stat.S_IMODE(signed_in.stat().st_mode) == 0o600
+
+
 def test_agent_register_then_post_as_that_agent(hub, signed_in):
     made = json.loads(ok(run_cli("agent", "register", "poster", "--capability", "ci", "--json", config=signed_in)))
     key = made["apiKey"]
