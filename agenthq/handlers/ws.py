@@ -251,6 +251,9 @@ class SocketHandler(WebSocketHandler):
             else:
                 raise BadMessage(f"Unknown message type: {kind!r}")
         except BadMessage as error:
+            if self.identity is None:  # before auth only a good auth message will do, as above
+                self._reject(str(error))
+                return
             self.send_text(error_frame("BAD_MESSAGE", str(error)))
         except Exception:
             # Whatever the stream's state now is, the client can trust it no more: say so and
