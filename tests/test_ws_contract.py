@@ -156,4 +156,4 @@ async def test_every_event_frame(api, ws_connect, hub, monkeypatch):
     for frame in received:
         event = by_seq[frame["seq"]]
         assert json.loads(event.encode()) == event.frame() == frame
-    await ws.nothing(0.2)
+    await ws.nothing(0.1)
