@@ -1,6 +1,7 @@
 """The stored data: Peewee models, the database they bind to, its pragmas and schema version."""
 
 import json
+import logging
 import os
 import secrets
 import threading
@@ -21,6 +22,10 @@ from ulid import ULID
 from .clock import now_iso
 
 database = DatabaseProxy()
+
+# Peewee logs every query with its parameters at DEBUG: password and key hashes, the signing
+# secret. Those lines must not reach a log even when the hub runs with --log-level DEBUG.
+logging.getLogger("peewee").setLevel(logging.INFO)
 
 SCHEMA_VERSION = 1
 
