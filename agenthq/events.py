@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .clock import now_iso
 from .models import Event as EventRow
-from .models import ChannelMember, Organization, next_seq
+from .models import Channel, ChannelMember, Organization, next_seq
 
 ORG, CHANNEL, MEMBERS = "org", "channel", "members"
 
@@ -19,8 +19,9 @@ class Event:
     channel_id: str | None
     data: dict
     timestamp: str
-    # Ids allowed to hear a MEMBERS event, read in the same transaction; never sent.
-    members: frozenset = frozenset()
+    # Ids allowed to hear it, read in the same transaction (never sent): the members of a
+    # MEMBERS event's channel, or of a private channel for a CHANNEL event; None: no filter.
+    members: frozenset | None = None
 
     def frame(self):
         frame = {"type": self.type, "event": self.type, "data": self.data, "seq": self.seq, "timestamp": self.timestamp}
@@ -37,7 +38,7 @@ class Event:
         return cls(row["org_id"], row["seq"], row["type"], row["audience"], row["channel_id"], data, row["timestamp"])
 
 
-def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=frozenset()):
+def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=None):
     """Append to the log inside the caller's write transaction, so the event exists exactly
     when the change it reports does."""
     event = Event(org_id, next_seq(org_id), event_type, audience, channel_id, data, now_iso(), members)
@@ -49,8 +50,19 @@ def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=fro
 
 
 def post_event(kind, post):
-    """post.created / post.updated / post.deleted, to the channel's subscribers."""
-    return _record(post["org_id"], f"post.{kind}", post, CHANNEL, post["channel_id"])
+    """post.created / post.updated / post.deleted, to the channel's subscribers; in a private
+    channel only to those still its members, since a subscription is checked when it is made
+    and a member may leave afterwards."""
+    private = Channel.select().where((Channel.id == post["channel_id"]) & (Channel.type == "private")).exists()
+    return _record(
+        post["org_id"], f"post.{kind}", post, CHANNEL, post["channel_id"],
+        _members(post["channel_id"]) if private else None,
+    )
+
+
+def _members(channel_id):
+    rows = ChannelMember.select(ChannelMember.member_id).where(ChannelMember.channel_id == channel_id)
+    return frozenset(row.member_id for row in rows)
 
 
 def agent_event(kind, agent):
@@ -62,10 +74,7 @@ def channel_event(kind, channel):
     """channel.created / updated: the org hears of public channels, members of private ones."""
     if channel["type"] != "private":
         return _record(channel["org_id"], f"channel.{kind}", channel, ORG, channel["id"])
-    members = ChannelMember.select(ChannelMember.member_id).where(ChannelMember.channel_id == channel["id"])
-    return _record(
-        channel["org_id"], f"channel.{kind}", channel, MEMBERS, channel["id"], frozenset(m.member_id for m in members)
-    )
+    return _record(channel["org_id"], f"channel.{kind}", channel, MEMBERS, channel["id"], _members(channel["id"]))
 
 
 def newest_seq(org_id):

@@ -50,12 +50,15 @@ class Registry:
 
     def recipients(self, event):
         if event.audience == CHANNEL:
-            return self._by_channel.get(event.channel_id, ())
+            subscribers = self._by_channel.get(event.channel_id, ())
+            if event.members is None:
+                return subscribers
+            return [c for c in subscribers if c.identity.id in event.members]
         connections = self._by_org.get(event.org_id, ())
         if event.audience == ORG:
             return connections
         if event.audience == MEMBERS:
-            return [c for c in connections if c.identity.id in event.members]
+            return [c for c in connections if c.identity.id in (event.members or ())]
         return ()
 
     def publish(self, event):

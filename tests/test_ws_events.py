@@ -230,3 +230,41 @@ async def test_events_of_one_org_never_reach_another(api, ws_connect):
     agent_ws.close()
     await api.ok("DELETE", f"/api/v1/agents/{agent['id']}", token=org.token)
     await stranger.nothing(0.15)
+
+
+@pytest.mark.gen_test
+async def test_member_who_leaves_a_private_channel_stops_hearing_it(api, ws_connect):
+    """A subscription is checked when it is made; leaving the channel afterwards must still
+    cut the socket off from its posts (the REST API already refuses to show them)."""
+    org = await api.register()
+    private = await api.ok("POST", "/api/v1/channels", {"name": "inner", "type": "private"}, token=org.token, status=201)
+    user, token = await org.user("member")
+    await api.ok(
+        "POST", f"/api/v1/channels/{private['id']}/members",
+        {"member_id": user["id"], "member_type": "user"}, token=org.token, status=201,
+    )
+    leaver, _ = await open_ws(ws_connect, token)
+    stayer, _ = await open_ws(ws_connect, org.token)
+    for ws in (leaver, stayer):
+        await subscribe(ws, private["id"])
+    await org.post("while a member", private["id"])
+    assert (await leaver.expect("post.created"))["data"]["content"] == "while a member"
+    await api.ok("POST", f"/api/v1/channels/{private['id']}/leave", token=token)
+    post = await org.post("after leaving", private["id"])
+    await stayer.expect("post.created")
+    assert (await stayer.expect("post.created"))["data"]["id"] == post["id"]
+    await leaver.nothing(0.15)
+
+
+@pytest.mark.gen_test
+async def test_leaving_a_public_channel_keeps_its_subscription(api, ws_connect):
+    """Public channels can be followed without joining (as over REST), so leaving one changes
+    nothing for a socket subscribed to it."""
+    org = await api.register()
+    _, token = await org.user("member")
+    general = await org.channel_id()
+    ws, _ = await open_ws(ws_connect, token)
+    await subscribe(ws, general)
+    await api.ok("POST", f"/api/v1/channels/{general}/leave", token=token)
+    post = await org.post("still public")
+    assert (await ws.expect("post.created"))["data"]["id"] == post["id"]
