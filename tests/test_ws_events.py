@@ -268,3 +268,57 @@ async def test_leaving_a_public_channel_keeps_its_subscription(api, ws_connect):
     await api.ok("POST", f"/api/v1/channels/{general}/leave", token=token)
     post = await org.post("still public")
     assert (await ws.expect("post.created"))["data"]["id"] == post["id"]
+
+
+@pytest.mark.gen_test
+async def test_an_event_is_serialized_once_for_all_its_recipients(api, ws_connect, monkeypatch):
+    from agenthq.events import Event
+
+    org = await api.register()
+    general = await org.channel_id()
+    sockets = [(await open_ws(ws_connect, org.token))[0] for _ in range(4)]
+    for ws in sockets:
+        await subscribe(ws, general)
+    calls = []
+    encode = Event.encode
+    monkeypatch.setattr(Event, "encode", lambda self: calls.append(self.seq) or encode(self))
+    await org.post("to four")
+    frames = [await ws.expect("post.created") for ws in sockets]
+    assert len(calls) == 1 and {f["seq"] for f in frames} == set(calls)
+
+
+def test_registry_touches_only_the_recipients():
+    """The registry finds recipients through its indexes: a connection of another org, or not
+    subscribed, is never even asked (its deliver would fail)."""
+    from agenthq.auth import Identity
+    from agenthq.events import CHANNEL, MEMBERS, ORG, Event
+    from agenthq.realtime import Registry
+
+    class Fake:
+        def __init__(self, org_id, id_, touchable=True):
+            self.identity = Identity("user", id_, org_id, "member")
+            self.touchable, self.got = touchable, []
+
+        def deliver(self, event, text):
+            assert self.touchable, f"{self.identity.id} was touched"
+            self.got.append(text)
+
+    registry = Registry()
+    subscriber, member, other_org = Fake("o1", "u1"), Fake("o1", "u2", touchable=False), Fake("o2", "u3", False)
+    for fake in (subscriber, member, other_org):
+        registry.register(fake)
+    registry.subscribe(subscriber, "c1")
+    registry.subscribe(other_org, "c9")
+    post = Event("o1", 1, "post.created", CHANNEL, "c1", {"id": "p"}, "t")
+    assert registry.publish(post) == 1 and len(subscriber.got) == 1
+    private_post = Event("o1", 2, "post.created", CHANNEL, "c1", {"id": "p"}, "t", frozenset({"u9"}))
+    assert registry.publish(private_post) == 0 and len(subscriber.got) == 1
+    member.touchable = True
+    secret = Event("o1", 3, "channel.created", MEMBERS, "c2", {"id": "c2"}, "t", frozenset({"u2"}))
+    registry.publish(secret)
+    assert len(member.got) == 1 and len(subscriber.got) == 1
+    registry.publish(Event("o1", 4, "agent.updated", ORG, None, {"id": "a"}, "t"))
+    assert len(member.got) == 2 and len(subscriber.got) == 2
+    registry.unregister(subscriber)
+    member.touchable = False
+    assert registry.publish(post) == 0

@@ -75,6 +75,20 @@ async def test_resume_with_nothing_missed_sends_nothing_but_live(api, ws_connect
 
 
 @pytest.mark.gen_test
+async def test_posts_between_connect_and_subscribe_are_recovered_with_the_connected_seq(api, ws_connect):
+    """The natural client: connect, load state, then subscribe with since = connected.seq."""
+    org = await api.register()
+    general = await org.channel_id()
+    ws, hello = await open_ws(ws_connect, org.token)
+    early = await org.post("before the subscribe")
+    await subscribe(ws, general, since=hello["data"]["seq"])
+    assert (await ws.expect("post.created"))["data"]["id"] == early["id"]
+    late = await org.post("after the subscribe")
+    assert (await ws.expect("post.created"))["data"]["id"] == late["id"]
+    await ws.nothing(0.1)
+
+
+@pytest.mark.gen_test
 async def test_since_zero_replays_the_whole_channel(api, ws_connect):
     org = await api.register()
     general = await org.channel_id()
