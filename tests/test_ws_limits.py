@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agenthq.models import Channel, database
+from agenthq.models import Channel, Event, database
 from tests.ws_support import RawSocket, agent_status, bulk_posts, eventually, open_ws, subscribe
 
 
@@ -358,6 +358,10 @@ async def test_shutdown_flushes_queued_frames_then_closes_with_1001(api, ws_conn
         assert code == 1001
         got = [f["data"]["id"] for f in ws.frames if f["type"] == "post.created"]
         assert got == [p["id"] for p in made]
+    # docs/realtime.md: a shutdown does not mark agents offline (they reconnect to the
+    # restarted hub within seconds; the sweep catches those that do not).
+    assert agent_status(agent["id"]) == "online"
+    assert not Event.select().where((Event.org_id == org.id) & (Event.type == "agent.offline")).exists()
 
 
 @pytest.mark.gen_test

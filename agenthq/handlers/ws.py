@@ -334,6 +334,10 @@ class SocketHandler(WebSocketHandler):
         if self.identity is None:
             return
         self.hub.registry.unregister(self)
+        # A shutdown is no goodbye from the agent: it will reconnect to the restarted hub, and
+        # the sweep takes offline those that do not (docs/realtime.md).
+        if self.hub.closing:
+            return
         if self.identity.is_agent and not self.hub.registry.connections_of_agent(self.identity.id):
             self.hub.spawn(self.hub.write(presence.disconnected, self.identity.id), "agent offline")
 
