@@ -41,19 +41,6 @@ def agent_status(agent_id):
     return Agent.get_by_id(agent_id).status
 
 
-async def frames_until(ws, predicate, timeout=5):
-    """Every frame up to and including the first for which predicate(frame) is true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    seen = []
-    while True:
-        frame = await ws.recv(max(0.01, deadline - loop.time()))
-        assert frame is not None, f"closed after {seen[-3:]}"
-        seen.append(frame)
-        if predicate(frame):
-            return seen
-
-
 def owner_identity(org):
     return Identity("user", org.owner["id"], org.id, "owner")
 
