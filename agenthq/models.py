@@ -8,14 +8,17 @@ import threading
 import time
 
 from peewee import (
-
     BooleanField,
+    Cast,
     CharField,
     DatabaseProxy,
+    Expression,
     IntegerField,
     Model,
+    PostgresqlDatabase,
     SqliteDatabase,
     TextField,
+    fn,
 )
 from ulid import ULID
 
@@ -59,6 +62,15 @@ def new_id():
     return str(ULID.from_int(value))
 
 
+class StringField(CharField):
+    """Text without a length in the schema: the limits live in the request schemas, and
+    PostgreSQL would enforce CharField's VARCHAR(255) (a 300-character title) where SQLite
+    never did. In SQLite the column type is the same TEXT affinity either way."""
+
+    def get_modifiers(self):
+        return None
+
+
 class JSONField(TextField):
     def db_value(self, value):
         return None if value is None else json.dumps(value, separators=(",", ":"))
@@ -76,7 +88,7 @@ class BaseModel(Model):
 class Meta(BaseModel):
     """Key/value facts about this database: the schema version, the generated JWT secret."""
 
-    key = CharField(primary_key=True)
+    key = StringField(primary_key=True)
     value = TextField()
 
     @classmethod
@@ -86,17 +98,19 @@ class Meta(BaseModel):
 
     @classmethod
     def set_value(cls, key, value):
-        cls.insert(key=key, value=str(value)).on_conflict_replace().execute()
+        cls.insert(key=key, value=str(value)).on_conflict(
+            conflict_target=[cls.key], update={cls.value: str(value)}
+        ).execute()
 
 
 class Organization(BaseModel):
-    id = CharField(primary_key=True, default=new_id)
-    name = CharField()
-    slug = CharField(unique=True)
+    id = StringField(primary_key=True, default=new_id)
+    name = StringField()
+    slug = StringField(unique=True)
     settings = JSONField(default=dict)
     last_seq = IntegerField(default=0)
-    created_at = CharField(default=now_iso)
-    updated_at = CharField(default=now_iso)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
 
     def to_dict(self):
         return {
@@ -110,14 +124,14 @@ class Organization(BaseModel):
 
 
 class User(BaseModel):
-    id = CharField(primary_key=True, default=new_id)
-    org_id = CharField(index=True)
-    email = CharField(unique=True)
-    password_hash = CharField()
-    name = CharField()
-    role = CharField(default="member")
-    created_at = CharField(default=now_iso)
-    updated_at = CharField(default=now_iso)
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    email = StringField(unique=True)
+    password_hash = StringField()
+    name = StringField()
+    role = StringField(default="member")
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
 
     def to_dict(self):
         return {
@@ -132,19 +146,19 @@ class User(BaseModel):
 
 
 class Agent(BaseModel):
-    id = CharField(primary_key=True, default=new_id)
-    org_id = CharField(index=True)
-    name = CharField()
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    name = StringField()
     description = TextField(default="")
-    status = CharField(default="offline")
-    last_heartbeat = CharField(null=True)
+    status = StringField(default="offline")
+    last_heartbeat = StringField(null=True)
     capabilities = JSONField(default=list)
     metadata = JSONField(default=dict)
-    owner_user_id = CharField(null=True)
-    key_prefix = CharField(index=True)
-    key_hash = CharField()
-    created_at = CharField(default=now_iso)
-    updated_at = CharField(default=now_iso)
+    owner_user_id = StringField(null=True)
+    key_prefix = StringField(index=True)
+    key_hash = StringField()
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
 
     PUBLIC_FIELDS = (
         "id", "org_id", "name", "description", "status", "last_heartbeat",
@@ -156,14 +170,14 @@ class Agent(BaseModel):
 
 
 class Channel(BaseModel):
-    id = CharField(primary_key=True, default=new_id)
-    org_id = CharField()
-    name = CharField()
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField()
+    name = StringField()
     description = TextField(default="")
-    type = CharField(default="public")
-    created_by = CharField(null=True)
-    created_at = CharField(default=now_iso)
-    updated_at = CharField(default=now_iso)
+    type = StringField(default="public")
+    created_by = StringField(null=True)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
 
     class Meta:
         indexes = ((("org_id", "name"), True),)
@@ -182,29 +196,29 @@ class Channel(BaseModel):
 
 
 class ChannelMember(BaseModel):
-    channel_id = CharField()
-    member_id = CharField(index=True)
-    member_type = CharField()
-    joined_at = CharField(default=now_iso)
+    channel_id = StringField()
+    member_id = StringField(index=True)
+    member_type = StringField()
+    joined_at = StringField(default=now_iso)
 
     class Meta:
         indexes = ((("channel_id", "member_id"), True),)
 
 
 class Post(BaseModel):
-    id = CharField(primary_key=True, default=new_id)
-    org_id = CharField()
-    channel_id = CharField()
-    author_id = CharField()
-    author_type = CharField()
-    type = CharField(default="update")
-    title = CharField(null=True)
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField()
+    channel_id = StringField()
+    author_id = StringField()
+    author_type = StringField()
+    type = StringField(default="update")
+    title = StringField(null=True)
     content = TextField()
     metadata = JSONField(default=dict)
-    parent_id = CharField(null=True)
+    parent_id = StringField(null=True)
     pinned = BooleanField(default=False)
-    created_at = CharField(default=now_iso)
-    updated_at = CharField(default=now_iso)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
 
     class Meta:
         indexes = ((("channel_id", "id"), False), (("org_id", "id"), False))
@@ -221,15 +235,15 @@ class Post(BaseModel):
 class Activity(BaseModel):
     """Append-only audit log: rows are inserted, never updated or deleted."""
 
-    id = CharField(primary_key=True, default=new_id)
-    org_id = CharField()
-    actor_id = CharField()
-    actor_type = CharField()
-    action = CharField()
-    resource_type = CharField(null=True)
-    resource_id = CharField(null=True)
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField()
+    actor_id = StringField()
+    actor_type = StringField()
+    action = StringField()
+    resource_type = StringField(null=True)
+    resource_id = StringField(null=True)
     details = JSONField(default=dict)
-    created_at = CharField(default=now_iso)
+    created_at = StringField(default=now_iso)
 
     class Meta:
         indexes = ((("org_id", "id"), False),)
@@ -254,13 +268,13 @@ class Event(BaseModel):
     audience is "org" (every connection of the org), "channel" (subscribers of channel_id) or
     "members" (members of the private channel channel_id)."""
 
-    org_id = CharField()
+    org_id = StringField()
     seq = IntegerField()
-    type = CharField()
-    audience = CharField()
-    channel_id = CharField(null=True)
+    type = StringField()
+    audience = StringField()
+    channel_id = StringField(null=True)
     data = JSONField()
-    timestamp = CharField(default=now_iso)
+    timestamp = StringField(default=now_iso)
 
     class Meta:
         primary_key = False
@@ -289,18 +303,62 @@ FTS_SCHEMA = (
     "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
 )
 
+# PostgreSQL: a stored tsvector column kept by the database itself (a generated column, so no
+# write path can forget it), weighted title over content, with a GIN index. Its text search
+# configuration stems like FTS5's porter tokenizer but keeps stop words, so "and" or "not"
+# typed as words are found as words, exactly as on SQLite; and the text is cut into words
+# first (as FTS5's unicode61 does), or PostgreSQL's parser would read "<script>" as a tag
+# and "title:secret" as something other than two words, and index neither.
+POSTGRES_SEARCH_SCHEMA = (
+    "DO $$ BEGIN "
+    "IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'agenthq_stem') THEN "
+    "CREATE TEXT SEARCH DICTIONARY agenthq_stem (TEMPLATE = snowball, Language = english); END IF; "
+    "IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'agenthq_text') THEN "
+    "CREATE TEXT SEARCH CONFIGURATION agenthq_text (COPY = english); "
+    "ALTER TEXT SEARCH CONFIGURATION agenthq_text ALTER MAPPING FOR asciiword, word, hword, hword_part, "
+    "asciihword, hword_asciipart WITH agenthq_stem; END IF; END $$",
+    "ALTER TABLE post ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(title, ''), '\\W+', ' ', 'g')), 'A') || "
+    "setweight(to_tsvector('agenthq_text', regexp_replace(content, '\\W+', ' ', 'g')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS post_search ON post USING GIN (search)",
+)
+
+# Several hub processes may start at once on one PostgreSQL database: this transaction-scoped
+# advisory lock lets one of them create or migrate the schema while the others wait.
+SCHEMA_LOCK = 0x61676E74
+
 # Migrations from version N to N+1, applied in order inside one transaction each.
 MIGRATIONS = {}
 
 
-def open_database(path):
-    """Bind the models to the SQLite file at path, create or migrate the schema, return it."""
-    db = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+def is_postgres_url(target):
+    return target.startswith(("postgres://", "postgresql://"))
+
+
+def is_postgres(db=None):
+    return isinstance(db if db is not None else database.obj, PostgresqlDatabase)
+
+
+def _connect(target):
+    if is_postgres_url(target):
+        from playhouse.db_url import connect
+
+        # Peewee keeps one connection per thread, as the SQLite path does.
+        return connect(target)
+    return SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+
+
+def open_database(target):
+    """Bind the models to the database at target (a SQLite path or a postgresql:// URL),
+    create or migrate the schema, return it."""
+    db = _connect(target)
     database.initialize(db)
     db.connect(reuse_if_open=True)
     with db.atomic():
+        if is_postgres(db):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         db.create_tables(MODELS, safe=True)
-        for statement in FTS_SCHEMA:
+        for statement in POSTGRES_SEARCH_SCHEMA if is_postgres(db) else FTS_SCHEMA:
             db.execute_sql(statement)
         version = int(Meta.get_value("schema_version", 0))
         if version == 0:
@@ -317,6 +375,13 @@ def open_database(path):
     return db
 
 
+def json_text(field, key):
+    """The text of a top-level key of a JSON column, in the database's own dialect."""
+    if is_postgres():
+        return Expression(Cast(field, "json"), "->>", key)
+    return fn.json_extract(field, f"$.{key}")
+
+
 def signing_secret(configured):
     """The configured JWT secret, else the one generated on first start and kept here."""
     if configured:
@@ -331,7 +396,10 @@ def signing_secret(configured):
 
 def next_seq(org_id):
     """Reserve the next event seq of an organization; must run inside the write transaction."""
-    Organization.update(last_seq=Organization.last_seq + 1).where(Organization.id == org_id).execute()
-    return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar()
+    # One statement that increments and reads: on PostgreSQL its row lock is held until the
+    # transaction ends, so concurrent writers of one org, in any process, take seqs one after
+    # another and commit them in that order (a rolled-back seq is taken again by the next).
+    query = Organization.update(last_seq=Organization.last_seq + 1).where(Organization.id == org_id)
+    return query.returning(Organization.last_seq).execute()[0].last_seq
 
 

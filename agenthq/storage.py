@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import peewee
 
-from .errors import Unavailable
+from .errors import Unavailable, ValidationError
+from .models import is_postgres
 
 log = logging.getLogger("agenthq")
 _UNAVAILABLE = re.compile(r"disk is full|readonly database|disk I/O error|database is locked|unable to open")
@@ -37,15 +38,30 @@ class Storage:
         self._readers = ThreadPoolExecutor(max(1, readers), "db-read", initializer=self._open_connection)
 
     def _open_connection(self):
-        connection = self.db.connection()
+        try:
+            connection = self.db.connection()
+        except peewee.OperationalError:
+            # A server that is down now must not break the thread pool for good (a failed
+            # initializer does): the first call on this thread connects instead.
+            return
         with self._lock:
             self._connections.append(connection)
 
     def _transaction(self, fn, args):
+        postgres = is_postgres(self.db)
         try:
             with self.db.atomic():
                 return fn(*args)
-        except (peewee.OperationalError, sqlite3.OperationalError) as error:
+        except (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError) as error:
+            if postgres:
+                # The server went away or restarted: this thread's connection is dead. Drop
+                # it so the next call connects afresh (peewee reconnects on demand), and
+                # refuse this one with 503. Should the failure have hit a COMMIT that did
+                # land, its events are in the log and reach subscribers by the broker's gap
+                # check or a resume.
+                log.warning("database unavailable: %s", str(error).strip() or type(error).__name__)
+                self._drop_connection()
+                raise Unavailable("The database is unavailable right now; try again later") from None
             # Disk full, read-only file, I/O error, lock timeout: the request is refused with
             # 503 (the transaction rolled back) and the hub keeps serving; reads still work.
             cause = _unavailable(error)
@@ -53,6 +69,18 @@ class Storage:
                 raise
             log.warning("database unavailable: %s", cause)
             raise Unavailable("The database cannot be written right now; try again later") from None
+        except ValueError as error:
+            # PostgreSQL text cannot hold NUL, which SQLite stores; psycopg2 refuses it before
+            # sending. It is the client's data, so a 400, not a 500.
+            if postgres and "NUL" in str(error):
+                raise ValidationError(None, "Text must not contain NUL (\\u0000) characters") from None
+            raise
+
+    def _drop_connection(self):
+        try:
+            self.db.close()
+        except Exception:  # closing a broken connection may fail too; it is gone either way
+            self.db._state.reset()
 
     async def read(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._transaction, fn, args)

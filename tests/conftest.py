@@ -1,19 +1,52 @@
 """Every test talks to a real hub: a real Tornado server on a free port (pytest-tornado's
-http_server), a real SQLite file in a temp folder, real HTTP and WebSocket clients."""
+http_server), a real SQLite file in a temp folder, real HTTP and WebSocket clients.
+
+AGENTHQ_TEST_DB=postgres runs the same tests on a fresh PostgreSQL database each (made from a
+template in a throwaway cluster started once per session)."""
 
 import dataclasses
+import os
 
 import pytest
 
 from agenthq.app import make_app
 from agenthq.config import Config
 from agenthq.hub import Hub
+from tests.servers import Postgres, Redis
 from tests.support import Api, WsClient
+
+ON_POSTGRES = os.environ.get("AGENTHQ_TEST_DB", "sqlite") == "postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = Postgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = Redis().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def config(tmp_path):
-    return Config(db=str(tmp_path / "agenthq.db"), port=0)
+def database_url(tmp_path, request):
+    """A fresh database for one test: a SQLite file, or a PostgreSQL database."""
+    if not ON_POSTGRES:
+        yield str(tmp_path / "agenthq.db")
+        return
+    server = request.getfixturevalue("pg_server")
+    name, url = server.fresh_database()
+    yield url
+    server.drop_database(name)
+
+
+@pytest.fixture
+def config(database_url):
+    return Config(db=database_url, port=0)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from peewee import fn
 
-from ..models import Activity, Channel, ChannelMember
+from ..models import Activity, Channel, ChannelMember, json_text
 from .common import paginate
 
 
@@ -34,7 +34,7 @@ def list_activity(identity, query):
         hidden = _hidden_channel_ids(identity)
         about_channel = fn.COALESCE(Activity.resource_type, "") == "channel"
         rows = rows.where(~(about_channel & fn.COALESCE(Activity.resource_id, "").in_(hidden)))
-        rows = rows.where(fn.COALESCE(fn.json_extract(Activity.details, "$.channel_id"), "").not_in(hidden))
+        rows = rows.where(fn.COALESCE(json_text(Activity.details, "channel_id"), "").not_in(hidden))
     return paginate(rows.order_by(Activity.id.desc()), query["page"], query["limit"], Activity.to_dict)
 
 
