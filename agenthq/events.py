@@ -1,5 +1,6 @@
 """Events: what happened, to whom it goes, and the durable log (with seq) it is written to."""
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -81,6 +82,12 @@ def newest_seq(org_id):
     return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar() or 0
 
 
+def newest_seqs(org_ids):
+    """{org_id: newest seq} for several organizations in one query."""
+    rows = Organization.select(Organization.id, Organization.last_seq).where(Organization.id.in_(list(org_ids)))
+    return {row.id: row.last_seq for row in rows}
+
+
 def resume_floor(org_id):
     """The lowest `since` that can still be resumed: events after it are all in the log."""
     oldest = EventRow.select(EventRow.seq).where(EventRow.org_id == org_id).order_by(EventRow.seq).limit(1).scalar()
@@ -98,6 +105,37 @@ def replay(org_id, since, channel_id=None, member_of=(), limit=500):
             (EventRow.audience == ORG) | ((EventRow.audience == MEMBERS) & EventRow.channel_id.in_(list(member_of)))
         )
     return [Event.from_row(row) for row in rows.order_by(EventRow.seq).limit(limit).dicts()]
+
+
+def logged(org_id, after, upto):
+    """Events after..upto of an organization, oldest first, each with the audience filter
+    (members) a publisher would have sent: what a process whose copy of the live stream
+    missed them delivers instead (agenthq/broker.py). Members are read now, not at write
+    time: a member who left since is not sent a post they may no longer read."""
+    rows = EventRow.select().where((EventRow.org_id == org_id) & (EventRow.seq > after) & (EventRow.seq <= upto))
+    found = []
+    for row in rows.order_by(EventRow.seq).dicts():
+        event = Event.from_row(row)
+        if event.audience == MEMBERS or (
+            event.audience == CHANNEL
+            and Channel.select().where((Channel.id == event.channel_id) & (Channel.type == "private")).exists()
+        ):
+            event = dataclasses.replace(event, members=_members(event.channel_id))
+        found.append(event)
+    return found
+
+
+def to_wire(event):
+    """The event as the broker carries it between processes, members included."""
+    body = dataclasses.asdict(event)
+    body["members"] = sorted(event.members) if event.members is not None else None
+    return json.dumps(body, separators=(",", ":"))
+
+
+def from_wire(text):
+    body = json.loads(text)
+    members = body.pop("members")
+    return Event(**body, members=frozenset(members) if members is not None else None)
 
 
 def prune(older_than_iso):

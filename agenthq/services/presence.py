@@ -27,6 +27,26 @@ def disconnected(agent_id):
     return None, set_status(agent, "offline")
 
 
+def quiet(timeout_seconds):
+    """Ids of agents shown online whose heartbeat is older than the timeout: the ones a sweep
+    may take offline, unless a socket on some process (Redis presence) says otherwise."""
+    rows = Agent.select(Agent.id).where(
+        (Agent.status != "offline") & ((Agent.last_heartbeat.is_null()) | (Agent.last_heartbeat < iso_ago(timeout_seconds)))
+    )
+    return [row.id for row in rows]
+
+
+def reassert(connected_agent_ids):
+    """Agents with a socket here but stored offline: with several processes, one may have
+    taken an agent offline (its last socket there closed) just as it connected to another.
+    The process that holds the socket puts it right at its next upkeep round."""
+    stray = Agent.select().where((Agent.status == "offline") & Agent.id.in_(list(connected_agent_ids)))
+    events = []
+    for agent in stray:
+        events.extend(set_status(agent, "online", beat=True))
+    return None, events
+
+
 def sweep(timeout_seconds, connected_agent_ids):
     """Agents that went quiet without closing: no socket here and no heartbeat within the
     timeout. Each goes offline once."""

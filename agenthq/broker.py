@@ -1,0 +1,255 @@
+"""The Redis broker: an event committed by any hub process reaches the registry of every
+process, once, in seq order per organization. Its door is the in-process Registry's
+publish(event), so the hub publishes the same way with or without Redis.
+
+Why the receivers put events in order: seqs of one organization are taken under a row lock
+and committed one after another (models.next_seq), so they have no holes, but two processes
+publish after their commits and Redis may get seq 7 from one before seq 6 from another.
+Each process therefore hands an organization's events to its registry in seq order. A
+missing seq is, by the no-holes rule, already committed: after a short wait for its
+message, the process reads it from the event log. Nothing is lost if a publish is (a
+process died between commit and publish, Redis dropped it), and nothing jumps ahead."""
+
+import asyncio
+import logging
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from . import events
+
+log = logging.getLogger("agenthq")
+
+TOPIC = "agenthq:events"
+GAP_WAIT = 0.05  # seconds to wait for a missing seq's message before reading it from the log
+
+
+class Sequencer:
+    """Per organization: the last seq handed on, and early events held until those before
+    them are there. Pure bookkeeping; no I/O."""
+
+    def __init__(self):
+        self._last = {}  # org_id -> last seq handed on; absent: not started
+        self._pending = {}  # org_id -> {seq: event}
+
+    def arrive(self, event):
+        """Events now ready, in order (maybe none: held, or already handed on)."""
+        org = event.org_id
+        last = self._last.get(org)
+        if last is not None and event.seq <= last:
+            return []  # read from the log meanwhile: already handed on
+        self._pending.setdefault(org, {})[event.seq] = event
+        return self._drain(org) if last is not None else []
+
+    def begin(self, org_id):
+        """First events of an organization since this process listens for it: start just
+        before the lowest held (there is no earlier point it can know of)."""
+        pending = self._pending.get(org_id)
+        if self._last.get(org_id) is None and pending:
+            self._last[org_id] = min(pending) - 1
+        return self._drain(org_id)
+
+    def gap(self, org_id):
+        """(after, upto): the seqs missing before the held events, or None."""
+        pending = self._pending.get(org_id)
+        last = self._last.get(org_id)
+        if not pending or last is None:
+            return None
+        return last, min(pending) - 1
+
+    def fill(self, org_id, found):
+        """Events read from the log; returns those now ready, in order."""
+        for event in found:
+            if event.seq > self._last.get(org_id, event.seq):
+                self._pending.setdefault(org_id, {})[event.seq] = event
+        return self._drain(org_id)
+
+    def skip_to(self, org_id, seq):
+        """Hand on as if every seq up to `seq` had been (the log no longer has them)."""
+        if self._last.get(org_id) is not None and seq > self._last[org_id]:
+            self._last[org_id] = seq
+        return self._drain(org_id)
+
+    def last(self, org_id):
+        return self._last.get(org_id)
+
+    def started(self):
+        return [org for org, last in self._last.items() if last is not None]
+
+    def waiting(self):
+        return [org for org, pending in self._pending.items() if pending]
+
+    def forget(self, org_id):
+        self._last.pop(org_id, None)
+        self._pending.pop(org_id, None)
+
+    def reset(self):
+        self._last.clear()
+        self._pending.clear()
+
+    def _drain(self, org):
+        pending = self._pending.get(org)
+        ready = []
+        last = self._last[org]
+        while pending and last + 1 in pending:
+            last += 1
+            ready.append(pending.pop(last))
+        # Anything at or below last in pending (a late message) is a duplicate: drop it.
+        for seq in [seq for seq in pending or () if seq <= last]:
+            del pending[seq]
+        self._last[org] = last
+        if not pending:
+            self._pending.pop(org, None)
+        return ready
+
+
+class RedisBroker:
+    """Publishes through one Redis pub/sub topic and delivers what it hears, in order, to the
+    local registry. `read(fn, *args)` runs a read on the hub's database threads; `on_lost()`
+    is called when the subscription drops (the hub closes its sockets with a retryable code,
+    since events may pass unheard while it is down; clients resume with `since`)."""
+
+    def __init__(self, url, registry, read, on_lost):
+        self.url, self.registry, self.read, self.on_lost = url, registry, read, on_lost
+        self.available = False
+        self.sequencer = Sequencer()
+        self.client = None
+        self._outbox = None
+        self._tasks = []
+        self._filling = set()
+        self._ready = None
+        self._stale = {}  # org_id -> last seq seen behind the log at the previous tail check
+
+    async def start(self, timeout=10):
+        """Connect and subscribe; raise if Redis does not answer within timeout."""
+        self.client = aioredis.from_url(self.url, socket_connect_timeout=2, socket_keepalive=True)
+        self._outbox = asyncio.Queue()
+        self._ready = asyncio.Event()
+        self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._send())]
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except asyncio.TimeoutError:
+            raise RuntimeError(f"Redis at {self.url} did not answer within {timeout} s") from None
+
+    async def close(self):
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.client is not None:
+            await self.client.aclose()
+
+    # -- publishing -------------------------------------------------------------------------
+
+    def publish(self, event):
+        """Queue the event for Redis; a task sends the queue in batches, in order."""
+        self._outbox.put_nowait(events.to_wire(event))
+
+    async def _send(self):
+        while True:
+            batch = [await self._outbox.get()]
+            while not self._outbox.empty() and len(batch) < 500:
+                batch.append(self._outbox.get_nowait())
+            try:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for text in batch:
+                        pipe.publish(TOPIC, text)
+                    await pipe.execute()
+            except (RedisError, OSError) as error:
+                # Committed and logged: receivers read them from the log at their next gap or
+                # tail check, and sockets closed meanwhile resume with `since`.
+                log.warning("could not publish %d events to Redis: %s", len(batch), error)
+
+    # -- receiving --------------------------------------------------------------------------
+
+    async def _listen(self):
+        delay = 0.1
+        while True:
+            pubsub = self.client.pubsub()
+            try:
+                await pubsub.subscribe(TOPIC)
+                self._up()
+                delay = 0.1
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None:
+                        self._arrive(events.from_wire(message["data"]))
+            except (RedisError, OSError) as error:
+                self._down(error)
+            finally:
+                try:
+                    await pubsub.aclose()
+                except (RedisError, OSError):
+                    pass
+            await asyncio.sleep(delay)
+            delay = min(2.0, delay * 2)
+
+    def _up(self):
+        self.sequencer.reset()
+        self._stale.clear()
+        if not self.available:
+            log.info("Redis subscription up")
+        self.available = True
+        self._ready.set()
+
+    def _down(self, error):
+        if self.available:
+            log.warning("Redis subscription lost (%s): closing sockets; clients resume with since", error)
+            self.available = False
+            self.sequencer.reset()
+            self.on_lost()
+
+    def _arrive(self, event):
+        if not self.registry.connections_of_org(event.org_id):
+            self.sequencer.forget(event.org_id)  # nobody here to hear it
+            return
+        self._deliver(self.sequencer.arrive(event))
+        if self.sequencer.gap(event.org_id) or self.sequencer.last(event.org_id) is None:
+            self._schedule_fill(event.org_id)
+
+    def _deliver(self, ready):
+        for event in ready:
+            self.registry.publish(event)
+
+    def _schedule_fill(self, org_id):
+        if org_id not in self._filling:
+            self._filling.add(org_id)
+            asyncio.get_running_loop().call_later(GAP_WAIT, lambda: asyncio.ensure_future(self._fill(org_id)))
+
+    async def _fill(self, org_id):
+        """After GAP_WAIT: start the org if new, then read any still-missing seqs from the log."""
+        try:
+            self._deliver(self.sequencer.begin(org_id))
+            gap = self.sequencer.gap(org_id)
+            if gap:
+                await self._read_into(org_id, *gap)
+        except Exception:  # a failed read (database down) is retried at the next tail check
+            log.exception("could not fill an event gap for org %s", org_id)
+        finally:
+            self._filling.discard(org_id)
+
+    async def _read_into(self, org_id, after, upto):
+        found = await self.read(events.logged, org_id, after, upto)
+        self._deliver(self.sequencer.fill(org_id, found))
+        if self.sequencer.gap(org_id) == (after, upto):
+            # Not in the log any more (pruned): nothing to send, so do not wait for ever.
+            self._deliver(self.sequencer.skip_to(org_id, upto))
+
+    async def check_tail(self):
+        """Called by the hub's upkeep: an organization whose newest logged seq has stayed
+        ahead of what this process handed on for a whole round lost a publish (a process
+        died after its commit); read the rest from the log."""
+        orgs = [org for org in self.sequencer.started() if self.registry.connections_of_org(org)]
+        for org in [org for org in self.sequencer.started() if org not in orgs]:
+            self.sequencer.forget(org)
+        if not orgs or not self.available:
+            return
+        newest = await self.read(events.newest_seqs, orgs)
+        stale = {}
+        for org in orgs:
+            last = self.sequencer.last(org)
+            if last is not None and newest.get(org, 0) > last:
+                if self._stale.get(org) == last:
+                    await self._read_into(org, last, newest[org])
+                else:
+                    stale[org] = last
+        self._stale = stale

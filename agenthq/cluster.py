@@ -1,0 +1,44 @@
+"""What one hub process shares with the others when Redis is configured: the event broker,
+cross-process presence and rate-limit buckets, all on one Redis client. Without Redis the
+hub has no Cluster and keeps everything in process."""
+
+import redis.asyncio as aioredis
+
+from .broker import RedisBroker
+from .models import is_postgres_url
+from .redis_buckets import RedisBuckets
+from .redis_presence import RedisPresence
+
+
+def scale_out_problem(config):
+    """Why config cannot run several processes, or None."""
+    if config.workers <= 1:
+        return None
+    if not is_postgres_url(config.db):
+        return (f"--workers {config.workers} needs a PostgreSQL database (--db postgresql://user:pass@host/db): "
+                "SQLite has one writer, in one process. Run one process on SQLite, or see docs/scale-out.md.")
+    if not config.redis:
+        return (f"--workers {config.workers} needs Redis (--redis redis://host:port/0) so that every process "
+                "hears every event. See docs/scale-out.md.")
+    return None
+
+
+class Cluster:
+    def __init__(self, config, registry, read, on_lost):
+        # One client per process (and per event loop: the client binds to the loop that first
+        # uses it). Its connection pool serves the broker, presence and the limiter alike.
+        self.client = aioredis.from_url(config.redis, socket_connect_timeout=2, socket_keepalive=True)
+        self.broker = RedisBroker(config.redis, registry, read, on_lost)
+        self.presence = RedisPresence(self.client, config.presence_timeout)
+        self.buckets = RedisBuckets.factory(self.client)
+
+    @property
+    def available(self):
+        return self.broker.available
+
+    async def start(self):
+        await self.broker.start()
+
+    async def close(self):
+        await self.broker.close()
+        await self.client.aclose()
