@@ -14,6 +14,8 @@ import asyncio
 import logging
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from . import events
@@ -122,7 +124,10 @@ class RedisBroker:
 
     async def start(self, timeout=10):
         """Connect and subscribe; raise if Redis does not answer within timeout."""
-        self.client = aioredis.from_url(self.url, socket_connect_timeout=2, socket_keepalive=True)
+        # No silent retries: a dropped subscription must be noticed (events published while it
+        # was down passed this process by), so that the hub can close its sockets.
+        self.client = aioredis.from_url(self.url, socket_connect_timeout=2, socket_keepalive=True,
+                                        retry=Retry(NoBackoff(), 0))
         self._outbox = asyncio.Queue()
         self._ready = asyncio.Event()
         self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._send())]

@@ -387,11 +387,10 @@ def signing_secret(configured):
     if configured:
         return configured
     with database.atomic():
-        secret = Meta.get_value("jwt_secret")
-        if not secret:
-            secret = secrets.token_urlsafe(48)
-            Meta.set_value("jwt_secret", secret)
-    return secret
+        # Several processes may start at once on one database: the first insert wins (the
+        # others wait for its commit and insert nothing), and all read back the same secret.
+        Meta.insert(key="jwt_secret", value=secrets.token_urlsafe(48)).on_conflict_ignore().execute()
+        return Meta.get_value("jwt_secret")
 
 
 def next_seq(org_id):

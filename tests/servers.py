@@ -10,7 +10,17 @@ import tempfile
 import time
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("AGENTHQ_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin():
+    """PostgreSQL's server programs: AGENTHQ_PG_BIN, else 15 (preinstalled here), else the
+    newest Debian has installed."""
+    if os.environ.get("AGENTHQ_PG_BIN"):
+        return Path(os.environ["AGENTHQ_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    preferred = Path("/usr/lib/postgresql/15/bin")
+    return preferred if (preferred / "initdb").exists() or not found else found[-1].parent
+
+
+PG_BIN = _pg_bin()
 
 
 def free_port():
