@@ -1,10 +1,44 @@
 """The registry of live connections, indexed by organization, by channel and by agent, so a
 publish touches only its recipients. A connection is any object with .identity,
-.deliver(event, text) and .close(code, reason); nothing here knows Tornado or the database."""
+.deliver(event, message) and .close(code, reason); nothing here knows Tornado or the database."""
 
+import struct
 from collections import defaultdict
 
 from .events import CHANNEL, MEMBERS, ORG
+
+
+def text_frame(payload):
+    """An unmasked, uncompressed, unfragmented WebSocket text frame (RFC 6455), as a server
+    sends it."""
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", 0x81, length)
+    elif length <= 0xFFFF:
+        header = struct.pack("!BBH", 0x81, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, length)
+    return header + payload
+
+
+class Message:
+    """One event on its way out: its JSON text and its WebSocket frame, each made once per
+    publish however many connections receive it."""
+
+    __slots__ = ("text", "_frame")
+
+    def __init__(self, text):
+        self.text = text
+        self._frame = None
+
+    @property
+    def frame(self):
+        if self._frame is None:
+            self._frame = text_frame(self.text.encode())
+        return self._frame
+
+    def __len__(self):
+        return len(self.text)
 
 
 class Registry:
@@ -62,13 +96,13 @@ class Registry:
         return ()
 
     def publish(self, event):
-        """Serialize once, hand the same text to every recipient."""
+        """Serialize and frame once, hand the same bytes to every recipient."""
         recipients = self.recipients(event)
         if not recipients:
             return 0
-        text = event.encode()
+        message = Message(event.encode())
         for connection in list(recipients):
-            connection.deliver(event, text)
+            connection.deliver(event, message)
         return len(recipients)
 
     @staticmethod

@@ -1,27 +1,10 @@
-"""The broadcast fast path: a server text frame built once per event, written straight to
-each plain-TCP socket, falling back to the connection's IOStream when the socket would block
+"""The broadcast fast path: a frame built once per event (realtime.Message) written straight
+to each plain-TCP socket, falling back to the connection's IOStream when the socket would block
 or already has bytes queued. It relies on Tornado internals (IOStream's write counters), so
 tornado is pinned in requirements.txt; tests/test_wireframe.py checks the bytes against
 Tornado's own frame writer."""
 
-import struct
-
 from tornado.iostream import IOStream, StreamClosedError
-
-_FIN_TEXT = 0x81
-
-
-def text_frame(payload):
-    """An unmasked, uncompressed, unfragmented text frame, as RFC 6455 asks of servers."""
-    length = len(payload)
-    if length < 126:
-        header = struct.pack("!BB", _FIN_TEXT, length)
-    elif length <= 0xFFFF:
-        header = struct.pack("!BBH", _FIN_TEXT, 126, length)
-    else:
-        header = struct.pack("!BBQ", _FIN_TEXT, 127, length)
-    return header + payload
-
 
 def queued_bytes(stream):
     """Bytes handed to the stream that the kernel has not taken yet."""

@@ -9,13 +9,15 @@ import sys
 import time
 
 from tornado.iostream import StreamClosedError
-from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from tornado.websocket import WebSocketHandler
 
 from ..clock import now_iso
 from ..errors import ApiError
 from ..events import CHANNEL
 from ..models import new_id
+from ..realtime import text_frame
 from ..services import presence, stream
+from ..wireframe import queued_bytes, write_frame
 
 log = logging.getLogger("agenthq.ws")
 
@@ -57,6 +59,7 @@ class SocketHandler(WebSocketHandler):
         self.connection_id = new_id()
         self.last_message_at = time.monotonic()
         self._replaying = {}  # stream key -> live events held back while its replay is sent
+        self._resumed_through = {}  # stream key -> the last seq its resume sent
         self._held_bytes = 0
         self._closed = False
         self._auth_timer = None
@@ -155,10 +158,13 @@ class SocketHandler(WebSocketHandler):
                     await self._paced()
                 if len(batch) < stream.REPLAY_BATCH:
                     break
-        for event, text in self._release(key):
+        for event, message in self._release(key):
             if event.seq > last:
-                self.send_text(text)
+                self._send_frame(message.frame)
                 last = event.seq
+        # An event can commit (so the replay read it) and be published only after the
+        # release above: the live path must drop it too.
+        self._resumed_through[key] = last
 
     async def _paced(self):
         """A replay waits for the reader whenever half the cap is queued. A resume may be far
@@ -172,36 +178,40 @@ class SocketHandler(WebSocketHandler):
 
     def _release(self, key):
         held = self._replaying.pop(key, ())
-        self._held_bytes -= sum(len(text) for _, text in held)
+        self._held_bytes -= sum(len(message) for _, message in held)
         return held
 
     # -- delivery ---------------------------------------------------------------------------
 
-    def deliver(self, event, text):
+    def deliver(self, event, message):
         key = event.channel_id if event.audience == CHANNEL else ORG_STREAM
+        if event.seq <= self._resumed_through.get(key, 0):
+            return
         held = self._replaying.get(key)
         if held is not None:
-            held.append((event, text))
-            self._held_bytes += len(text)
+            held.append((event, message))
+            self._held_bytes += len(message)
             # Live events held during a (paced) replay count toward the same cap as the
             # socket's queue: a reader that stalls mid-replay is cut off, not buffered for ever.
             if self._held_bytes + self._queued() > self.hub.config.ws_max_buffer:
                 self._cut_off()
         else:
-            self.send_text(text)
+            self._send_frame(message.frame)
 
     def _queued(self):
         """Bytes handed to the socket's stream that the kernel has not taken yet."""
-        if self.ws_connection is None:
-            return 0
-        stream_ = self.ws_connection.stream
-        return stream_._total_write_index - stream_._total_write_done_index
+        return 0 if self.ws_connection is None else queued_bytes(self.ws_connection.stream)
 
     def _cut_off(self):
         log.info("closing slow reader %s", self.connection_id)
         self.close(CLOSE_SLOW, "too slow: resume with since")
 
     def send_text(self, text):
+        self._send_frame(text_frame(text.encode()))
+
+    def _send_frame(self, frame):
+        """Every frame goes out here, in order, through the fast path (wireframe.py): the
+        same bytes write_message would send, without a task and futures per message."""
         if self._closed or self.ws_connection is None or self.ws_connection.is_closing():
             return
         # A reader this far behind is cut off (and resumes with `since`) rather than hold
@@ -209,10 +219,7 @@ class SocketHandler(WebSocketHandler):
         if self._queued() > self.hub.config.ws_max_buffer:
             self._cut_off()
             return
-        try:
-            self.write_message(text).add_done_callback(_consume_error)
-        except WebSocketClosedError:
-            pass
+        write_frame(self.ws_connection.stream, frame)
 
     def close(self, code=None, reason=None):
         if not self._closed:
@@ -340,12 +347,6 @@ class SocketHandler(WebSocketHandler):
             return
         if self.identity.is_agent and not self.hub.registry.connections_of_agent(self.identity.id):
             self.hub.spawn(self.hub.write(presence.disconnected, self.identity.id), "agent offline")
-
-
-def _consume_error(future):
-    # A write to a socket that closed meanwhile fails; the close itself is handled in on_close.
-    if not future.cancelled():
-        future.exception()
 
 
 routes = [(r"/ws", SocketHandler)]
