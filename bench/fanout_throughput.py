@@ -19,41 +19,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from hubproc import Hub, cores, pinned  # noqa: E402
-from wsclient import Socket  # noqa: E402
+from wsclient import FrameReader, Socket  # noqa: E402
 
 CONTENT = "x" * 200  # a typical short agent update
-
-
-class FrameCounter(asyncio.Protocol):
-    """Counts server text frames by their headers alone: the generator must stay cheap."""
-
-    def __init__(self, on_frame):
-        self.buffer = bytearray()
-        self.on_frame = on_frame
-
-    def data_received(self, data):
-        buffer = self.buffer
-        buffer += data
-        offset, size = 0, len(buffer)
-        while size - offset >= 2:
-            length = buffer[offset + 1] & 0x7F
-            header = 2
-            if length == 126:
-                if size - offset < 4:
-                    break
-                length = int.from_bytes(buffer[offset + 2:offset + 4], "big")
-                header = 4
-            elif length == 127:
-                if size - offset < 10:
-                    break
-                length = int.from_bytes(buffer[offset + 2:offset + 10], "big")
-                header = 10
-            if size - offset < header + length:
-                break
-            if buffer[offset] & 0x0F == 0x1:
-                self.on_frame()
-            offset += header + length
-        del buffer[:offset]
 
 
 async def subscribe_all(port, token, channel, count):
@@ -94,15 +62,14 @@ async def generator(port, token, channel, count, posts, concurrency):
     done = asyncio.get_running_loop().create_future()
     last = [0.0]
 
-    def on_frame():
+    def on_frame(buffer, start, end):
         received[0] += 1
         if received[0] == expected:
             last[0] = time.perf_counter()
             done.set_result(None)
 
-    for socket in sockets:  # hand each socket's transport to the cheap counter
-        counter = FrameCounter(on_frame)
-        socket.writer.transport.set_protocol(counter)
+    for socket in sockets:
+        FrameReader.attach(socket, on_frame)
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     await post_loop(port, token, channel, posts, concurrency)

@@ -67,3 +67,43 @@ class Socket:
 
     def close(self):
         self.writer.close()
+
+
+class FrameReader(asyncio.Protocol):
+    """Takes over a connected Socket's transport and parses server frames by their headers
+    alone, calling on_text(payload) for each text frame: far cheaper than asyncio streams."""
+
+    def __init__(self, on_text):
+        self.buffer = bytearray()
+        self.on_text = on_text
+
+    @classmethod
+    def attach(cls, socket, on_text):
+        reader = cls(on_text)
+        socket.writer.transport.set_protocol(reader)
+        return reader
+
+    def data_received(self, data):
+        buffer = self.buffer
+        buffer += data
+        offset, size = 0, len(buffer)
+        while size - offset >= 2:
+            length = buffer[offset + 1] & 0x7F
+            header = 2
+            if length == 126:
+                if size - offset < 4:
+                    break
+                length = int.from_bytes(buffer[offset + 2:offset + 4], "big")
+                header = 4
+            elif length == 127:
+                if size - offset < 10:
+                    break
+                length = int.from_bytes(buffer[offset + 2:offset + 10], "big")
+                header = 10
+            end = offset + header + length
+            if size < end:
+                break
+            if buffer[offset] & 0x0F == 0x1:
+                self.on_text(buffer, offset + header, end)
+            offset = end
+        del buffer[:offset]
