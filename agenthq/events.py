@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .clock import now_iso
 from .models import Event as EventRow
-from .models import Channel, ChannelMember, Organization, next_seq
+from .models import Channel, ChannelMember, Organization, insert_row, next_seq
 
 ORG, CHANNEL, MEMBERS = "org", "channel", "members"
 
@@ -43,18 +43,20 @@ def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=Non
     """Append to the log inside the caller's write transaction, so the event exists exactly
     when the change it reports does."""
     event = Event(org_id, next_seq(org_id), event_type, audience, channel_id, data, now_iso(), members)
-    EventRow.insert(
-        org_id=org_id, seq=event.seq, type=event_type, audience=audience,
+    insert_row(
+        EventRow, org_id=org_id, seq=event.seq, type=event_type, audience=audience,
         channel_id=channel_id, data=data, timestamp=event.timestamp,
-    ).execute()
+    )
     return event
 
 
-def post_event(kind, post):
+def post_event(kind, post, channel_type=None):
     """post.created / post.updated / post.deleted, to the channel's subscribers; in a private
     channel only to those still its members, since a subscription is checked when it is made
-    and a member may leave afterwards."""
-    private = Channel.select().where((Channel.id == post["channel_id"]) & (Channel.type == "private")).exists()
+    and a member may leave afterwards. Pass channel_type when the caller has the channel."""
+    if channel_type is None:
+        channel_type = Channel.select(Channel.type).where(Channel.id == post["channel_id"]).scalar()
+    private = channel_type == "private"
     return _record(
         post["org_id"], f"post.{kind}", post, CHANNEL, post["channel_id"],
         _members(post["channel_id"]) if private else None,

@@ -2,16 +2,16 @@
 
 from peewee import fn
 
-from ..models import Activity, Channel, ChannelMember, json_text
+from ..models import Activity, Channel, ChannelMember, insert_row, json_text
 from .common import paginate
 
 
 def record(identity, action, resource_type=None, resource_id=None, details=None):
-    row = Activity.create(
-        org_id=identity.org_id, actor_id=identity.id, actor_type=identity.kind, action=action,
+    row = insert_row(
+        Activity, org_id=identity.org_id, actor_id=identity.id, actor_type=identity.kind, action=action,
         resource_type=resource_type, resource_id=resource_id, details=details or {},
     )
-    return row.to_dict()
+    return Activity(**row).to_dict()
 
 
 def create(identity, data):

@@ -5,7 +5,7 @@ import re
 from .. import events
 from ..clock import now_iso
 from ..errors import Forbidden, NotFound
-from ..models import Post, database, is_postgres
+from ..models import Post, insert_row, database, is_postgres
 from . import activity
 from .common import access_channel, access_post, paginate, readable_channel_ids
 
@@ -15,13 +15,13 @@ def create(identity, data):
     parent_id = data.get("parent_id")
     if parent_id and not Post.select().where((Post.id == parent_id) & (Post.channel_id == channel.id)).exists():
         raise NotFound("parent post")
-    post = Post.create(
-        org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
+    post = Post(**insert_row(
+        Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
         type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
         parent_id=parent_id,
-    )
-    activity.record(identity, "post.created", "post", post.id, {"channel_id": channel.id, "type": post.type})
-    return post.to_dict(), [events.post_event("created", post.to_dict())]
+    )).to_dict()
+    activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
+    return post, [events.post_event("created", post, channel.type)]
 
 
 def list_posts(identity, query):
