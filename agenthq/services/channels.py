@@ -6,7 +6,7 @@ from .. import events
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Channel, ChannelMember, Post
 from . import activity
-from .common import access_channel, is_member, member_exists, paginate, readable_channel_ids
+from .common import access_channel, is_member, member_exists, paginate, paginate_fields, readable_channel_ids
 
 
 def create(identity, data):
@@ -67,4 +67,4 @@ def add_member(identity, channel_id, data):
 def list_posts(identity, channel_id, query):
     channel = access_channel(identity, channel_id)
     rows = Post.select().where(Post.channel_id == channel.id).order_by(Post.id.desc())
-    return paginate(rows, query["page"], query["limit"], Post.to_dict)
+    return paginate_fields(rows, query["page"], query["limit"], Post.FIELDS)

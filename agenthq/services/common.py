@@ -12,6 +12,15 @@ def paginate(query, page, limit, to_dict):
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
+def paginate_fields(query, page, limit, fields):
+    """paginate() for the hot lists (posts): rows come as plain dicts cut to `fields`, since
+    building a model instance per row cost more than the query itself."""
+    total = query.count()
+    rows = query.paginate(page, limit).dicts()
+    items = [{name: row[name] for name in fields} for row in rows]
+    return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
+
+
 def is_member(channel_id, member_id):
     return ChannelMember.select().where(
         (ChannelMember.channel_id == channel_id) & (ChannelMember.member_id == member_id)

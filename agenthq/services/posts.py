@@ -7,7 +7,7 @@ from ..clock import now_iso
 from ..errors import Forbidden, NotFound
 from ..models import Post, insert_row, database, is_postgres
 from . import activity
-from .common import access_channel, access_post, paginate, readable_channel_ids
+from .common import access_channel, access_post, paginate_fields, readable_channel_ids
 
 
 def create(identity, data):
@@ -36,7 +36,7 @@ def list_posts(identity, query):
         rows = rows.where(Post.author_id == query["author_id"])
     if query.get("since"):
         rows = rows.where(Post.created_at > query["since"])
-    return paginate(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.to_dict)
+    return paginate_fields(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.FIELDS)
 
 
 def fts_query(text):
