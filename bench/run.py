@@ -133,16 +133,20 @@ def bench_idle(config):
 def bench_rest(config):
     runs = [rest_throughput.measure(config["requests"]) for _ in range(config["runs"])]
     rows = []
-    for kind, name, goal in (("post", "POST /posts, 16 clients", 1500), ("get", "GET /posts (50), 16 clients", 2000)):
+    grown = runs[0]["get_grown"]["posts_in_channel"]
+    for kind, name, goal in (("post", "POST /posts, 16 clients", 1500),
+                             ("get", "GET /posts (50) of 50, 16 clients", 2000),
+                             ("get_grown", f"GET /posts (50) of {grown:,}, 16 clients", None)):
         results = [r[kind] for r in runs]
         gen = [r["generator_share"] for r in results]
         hub = [r["hub_share"] for r in results]
         errors = sum(r["errors"] for r in results)
-        rows.append(Row(name, "requests/s", [r["rate"] for r in results], "/s", goal=f"≥ {goal:,}/s", at_least=goal,
+        rows.append(Row(name, "requests/s", [r["rate"] for r in results], "/s", goal=goal and f"≥ {goal:,}/s",
+                        at_least=goal,
                         note=f"generator CPU {statistics.median(gen):.0%} [{min(gen):.0%}–{max(gen):.0%}], hub CPU "
                              f"{statistics.median(hub):.0%}" + (f", {errors} errors" if errors else "")))
         rows.append(Row(name, "p50", [r["p50"] * 1000 for r in results], "ms", fmt="{:.1f}"))
-        rows.append(Row(name, "p99", [r["p99"] * 1000 for r in results], "ms", goal="reported", fmt="{:.1f}"))
+        rows.append(Row(name, "p99", [r["p99"] * 1000 for r in results], "ms", goal=goal and "reported", fmt="{:.1f}"))
     return rows
 
 
