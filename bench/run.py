@@ -196,6 +196,19 @@ def bench_slow(config):
     return rows
 
 
+class Failed:
+    """A table row for a benchmark that raised: its figures are missing, its goal unknown."""
+
+    met = None
+
+    def __init__(self, name, error):
+        self.benchmark, self.figure, self.error = name, "FAILED", error
+        self.median = float("nan")
+
+    def cells(self):
+        return [self.benchmark, "**FAILED**", "", "", "0", "", "", f"{self.error!r}"[:200]]
+
+
 BENCHES = {"fanout": bench_fanout, "latency": bench_latency, "idle": bench_idle, "rest": bench_rest,
            "resume": bench_resume, "startup": bench_startup, "slow": bench_slow}
 
@@ -224,7 +237,11 @@ def run(config, only=None):
             continue
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows.extend(BENCHES[name](config[name]))
+        try:
+            rows.extend(BENCHES[name](config[name]))
+        except Exception as error:  # one broken benchmark must not lose the others' figures
+            print(f"  {name} FAILED: {error!r}", file=sys.stderr, flush=True)
+            rows.append(Failed(name, error))
         print(f"  {name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return rows
 
@@ -244,10 +261,13 @@ def main():
     print(f"mode: {'tiny' if args.tiny else 'quick' if args.quick else 'full'}; took {time.perf_counter() - started:.0f} s\n")
     print(table(rows))
     missed = [f"{r.benchmark} {r.figure}" for r in rows if r.met is False]
+    failed = [r.benchmark for r in rows if isinstance(r, Failed)]
     print(f"\ngoals met: {sum(r.met is True for r in rows)}/{sum(r.met is not None for r in rows)}"
-          + (f"; not met: {', '.join(missed)}" if missed else ""))
+          + (f"; not met: {', '.join(missed)}" if missed else "") + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     if args.json:
         Path(args.json).write_text(json.dumps([dict(vars(r)) for r in rows], indent=1, default=str))
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
