@@ -40,7 +40,8 @@ def make_app(config, hub=None):
         hub=hub,
         default_handler_class=base.NotFoundHandler,
         log_function=log_request,
-        rate_limits=RateLimits(config),
+        # With Redis the buckets are shared by every process (agenthq/redis_buckets.py).
+        rate_limits=RateLimits(config, hub.cluster.buckets) if hub.cluster else RateLimits(config),
         websocket_max_message_size=config.ws_max_message,
         # Protocol pings find dead peers that never said goodbye (a pulled cable).
         websocket_ping_interval=config.heartbeat_interval,

@@ -27,7 +27,12 @@ class Cluster:
     def __init__(self, config, registry, read, on_lost):
         # One client per process (and per event loop: the client binds to the loop that first
         # uses it). Its connection pool serves the broker, presence and the limiter alike.
-        self.client = aioredis.from_url(config.redis, socket_connect_timeout=2, socket_keepalive=True)
+        # A bounded pool that makes callers wait for a free connection: 500 sockets opening at
+        # once must not open 500 Redis connections (and time out connecting).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            config.redis, max_connections=32, timeout=5, socket_connect_timeout=2, socket_keepalive=True
+        )
+        self.client = aioredis.Redis(connection_pool=pool)
         self.broker = RedisBroker(config.redis, registry, read, on_lost)
         self.presence = RedisPresence(self.client, config.presence_timeout)
         self.buckets = RedisBuckets.factory(self.client)

@@ -17,7 +17,17 @@ def _setting(default, help, env=None, flag=None, kind=None):
 class Config:
     host: str = _setting("127.0.0.1", "address to listen on", "AGENTHQ_HOST", "--host")
     port: int = _setting(3000, "port to listen on (0 picks a free one)", "AGENTHQ_PORT", "--port", int)
-    db: str = _setting(str(ROOT / "agenthq.db"), "SQLite file path", "AGENTHQ_DB", "--db")
+    db: str = _setting(
+        str(ROOT / "agenthq.db"), "SQLite file path, or a postgresql://user:pass@host/db URL", "AGENTHQ_DB", "--db"
+    )
+    # Scale-out (docs/scale-out.md): several processes share PostgreSQL and Redis.
+    redis: str = _setting(
+        "", "redis://host:port/0 URL: events, presence and rate limits shared between processes",
+        "AGENTHQ_REDIS", "--redis",
+    )
+    workers: int = _setting(
+        1, "hub processes on one port (more than 1 needs PostgreSQL and Redis)", "AGENTHQ_WORKERS", "--workers", int
+    )
     jwt_secret: str = _setting(
         "", "HS256 signing secret; empty: generated once and kept in the database", "AGENTHQ_JWT_SECRET"
     )

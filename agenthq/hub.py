@@ -5,16 +5,22 @@ import asyncio
 import logging
 import time
 
+from redis.exceptions import RedisError
+
 from . import events
 from .clock import iso_ago
 
 from .auth import Tokens
+from .cluster import Cluster
+from .errors import Unavailable
 from .models import open_database, signing_secret
 from .realtime import Registry
 from .services import presence
 from .storage import Storage
 
 log = logging.getLogger("agenthq")
+
+CLOSE_RETRY = 1013  # RFC 6455 "Try Again Later": the hub cannot serve sockets right now
 
 
 class Hub:
@@ -26,6 +32,10 @@ class Hub:
         self.storage = Storage(db, config.db_readers)
         self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl)
         self.registry = Registry()
+        # With Redis, events go through the broker to every process (this one included);
+        # without, straight to this process's registry. Both have publish(event).
+        self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost) if config.redis else None
+        self.broker = self.cluster.broker if self.cluster else self.registry
         self.in_flight = 0  # REST requests being served; shutdown waits for them
         # Sockets not yet authenticated are in no registry index, yet shutdown must close them too.
         self.authenticating = set()
@@ -40,10 +50,48 @@ class Hub:
         """Run a service write; publish its events once it has committed. The single writer
         thread finishes writes in seq order and each caller publishes as soon as it resumes,
         so subscribers see an organization's events in seq order."""
+        if self.cluster and not self.cluster.available:
+            # Its events could not reach the other processes' sockets now: refuse before
+            # writing, so that a retry cannot duplicate (docs/scale-out.md).
+            raise Unavailable("Event delivery is unavailable right now; try again later")
         result, events = await self.storage.write(fn, *args)
         for event in events:
-            self.registry.publish(event)
+            self.broker.publish(event)
         return result
+
+    async def start(self):
+        """Connect to Redis (scale-out mode) before serving; nothing to do otherwise."""
+        if self.cluster:
+            await self.cluster.start()
+
+    async def stop(self):
+        if self.cluster:
+            await self.cluster.close()
+
+    def _cluster_lost(self):
+        """Redis went away: events published meanwhile would pass these sockets unheard, so
+        close them with 1013 (try again later); clients resume with `since` from the log."""
+        for connection in [*self.authenticating, *self.registry.all_connections()]:
+            connection.close(CLOSE_RETRY, "event delivery interrupted: reconnect and resume with since")
+
+    async def agent_connected(self, agent_id):
+        if self.cluster:
+            try:
+                await self.cluster.presence.connected([agent_id])
+            except RedisError as error:  # the next upkeep round records it
+                log.warning("could not record agent presence in Redis: %s", error)
+        await self.write(presence.connected, agent_id)
+
+    async def agent_left(self, agent_id):
+        """The agent's last socket on this process closed: offline, unless a socket on
+        another process holds it online."""
+        if self.cluster:
+            try:
+                if await self.cluster.presence.disconnected(agent_id):
+                    return
+            except RedisError as error:  # then the write below is refused too (Redis is away)
+                log.warning("could not read agent presence from Redis: %s", error)
+        await self.write(presence.disconnected, agent_id)
 
     async def authenticate(self, token):
         return await self.storage.read(self.tokens.authenticate, token)
@@ -67,7 +115,10 @@ class Hub:
     def _finished(self, task, what):
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("background %s failed: %r", what, task.exception())
+            # Storage or Redis down is reported where it is noticed; here it is one more
+            # casualty, put right by the sweep once they are back.
+            level = logging.INFO if isinstance(task.exception(), Unavailable) else logging.ERROR
+            log.log(level, "background %s failed: %r", what, task.exception())
 
     def ensure_started(self):
         """Start the periodic upkeep on the running loop the first time the hub serves."""
@@ -84,12 +135,27 @@ class Hub:
             try:
                 self._close_idle(2 * config.heartbeat_interval)
                 connected = [c.identity.id for c in self.registry.all_connections() if c.identity.is_agent]
+                if self.cluster:
+                    if not self.cluster.available:
+                        continue  # writes are refused until Redis is back; nothing to keep up
+                    connected = await self._cluster_upkeep(connected)
                 await self.write(presence.sweep, config.presence_timeout, connected)
                 if loop.time() >= next_prune:
                     next_prune = loop.time() + min(600, config.event_retention / 4)
                     await self.write(_prune, config.event_retention)
             except Exception:  # keep upkeep alive whatever one round hit; it is logged once
                 log.exception("hub upkeep failed")
+
+    async def _cluster_upkeep(self, local):
+        """Renew this process's presence entries, put right agents a race took offline, read
+        events whose publish was lost from the log; return the agents connected anywhere."""
+        local = sorted(set(local))
+        await self.cluster.presence.connected(local)
+        if local:
+            await self.write(presence.reassert, local)
+        await self.cluster.broker.check_tail()
+        quiet = await self.read(presence.quiet, self.config.presence_timeout)
+        return [*local, *await self.cluster.presence.connected_anywhere(quiet)]
 
     def _close_idle(self, silence):
         cutoff = time.monotonic() - silence

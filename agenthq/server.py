@@ -3,26 +3,34 @@ in-flight requests finish, sockets close with 1001, the database closes."""
 
 import asyncio
 import logging
+import os
 import signal
+import time
 
 import tornado.httpserver
 import tornado.netutil
 
 from .app import make_app
+from .cluster import scale_out_problem
 
 log = logging.getLogger("agenthq")
 
 DRAIN_SECONDS = 10
 
 
-async def serve(config, on_ready=None):
+async def serve(config, on_ready=None, sockets=None):
+    """Serve until SIGINT or SIGTERM. With sockets (bound by the parent of --workers) this is
+    one worker of several, and the parent has announced the port."""
     app = make_app(config)
     hub = app.settings["hub"]
+    await hub.start()
     server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=64 << 20)
-    sockets = tornado.netutil.bind_sockets(config.port, config.host)
+    announce = sockets is None
+    sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
-    print(f"AgentHQ serving on http://{config.host}:{port} (database {config.db})", flush=True)
+    if announce:
+        print(f"AgentHQ serving on http://{config.host}:{port} (database {_shown(config.db)})", flush=True)
     if on_ready:
         on_ready(port)
 
@@ -36,10 +44,80 @@ async def serve(config, on_ready=None):
     server.stop()
     await hub.shutdown(DRAIN_SECONDS)
     await server.close_all_connections()
+    await hub.stop()
     hub.close()
     log.info("stopped")
 
 
+def _shown(db):
+    """The database for the log line, without a password in its URL."""
+    scheme, sep, rest = db.partition("://")
+    if sep and "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        return f"{scheme}://{credentials.split(':')[0]}@{host}"
+    return db
+
+
 def run(config):
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(config))
+    if config.workers <= 1:
+        asyncio.run(serve(config))
+        return
+    problem = scale_out_problem(config)
+    if problem:
+        raise SystemExit(problem)
+    # Bound once, before forking: every worker accepts on the same listening socket and the
+    # kernel hands each new connection to one of them.
+    sockets = tornado.netutil.bind_sockets(config.port, config.host)
+    port = sockets[0].getsockname()[1]
+    print(f"AgentHQ serving on http://{config.host}:{port} with {config.workers} workers "
+          f"(database {_shown(config.db)})", flush=True)
+    _fork_workers(config.workers)
+    asyncio.run(serve(config, sockets=sockets))
+
+
+def _fork_workers(count):
+    """Start `count` worker processes and return in each of them. The parent never returns:
+    it passes SIGTERM / SIGINT on to the workers, waits for them to stop and exits; a worker
+    that dies unasked (a crash, the OOM killer) is replaced. Forking happens before any
+    thread, event loop or database connection exists."""
+    children = {}
+    stopping = False
+
+    def start(index):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            return True
+        children[pid] = index
+        return False
+
+    for index in range(count):
+        if start(index):
+            return
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        index = children.pop(pid, None)
+        if index is None or stopping:
+            continue
+        log.warning("worker %d (pid %d) exited with status %d; starting another", index, pid, status)
+        time.sleep(0.5)  # a worker that dies at once must not turn this into a fork loop
+        if start(index):
+            return
+    raise SystemExit(0)

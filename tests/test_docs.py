@@ -17,6 +17,8 @@ def config_table():
         default = field.default
         if field.name == "db":
             default = "agenthq.db beside run.py"
+        elif field.name == "redis":
+            default = "(none: one process)"
         elif default == ():
             default = "(none)"
         elif default == "":

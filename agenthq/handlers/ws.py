@@ -12,7 +12,7 @@ from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from ..clock import now_iso
-from ..errors import ApiError
+from ..errors import ApiError, Unavailable
 from ..events import CHANNEL
 from ..models import new_id
 from ..realtime import text_frame
@@ -23,6 +23,7 @@ log = logging.getLogger("agenthq.ws")
 
 ORG_STREAM = "org"
 CLOSE_UNAUTHORIZED, CLOSE_IDLE, CLOSE_REVOKED, CLOSE_SLOW, CLOSE_RATE = 4001, 4002, 4003, 4008, 4029
+CLOSE_RETRY = 1013  # try again later: the database or Redis is away (docs/scale-out.md)
 
 
 def frame(type_, data=None, **extra):
@@ -87,6 +88,9 @@ class SocketHandler(WebSocketHandler):
         if self.hub.closing:
             self.close(1001, "server shutting down")
             return
+        if self.hub.cluster and not self.hub.cluster.available:
+            self.close(CLOSE_RETRY, "event delivery unavailable: try again later")
+            return
         self.hub.authenticating.add(self)
         token = self.get_query_argument("token", None)
         if token:
@@ -100,6 +104,10 @@ class SocketHandler(WebSocketHandler):
             self._auth_timer.cancel()
         try:
             identity = await self.hub.authenticate(token)
+        except Unavailable:
+            # The database is down: not the client's fault, so not 4001; retry later.
+            self.close(CLOSE_RETRY, "unavailable: try again later")
+            return
         except ApiError as error:
             self._reject(error.message)
             return
@@ -121,7 +129,7 @@ class SocketHandler(WebSocketHandler):
             "heartbeat_interval": self.hub.config.heartbeat_interval,
         }))
         if identity.is_agent:
-            await self.hub.write(presence.connected, identity.id)
+            await self.hub.agent_connected(identity.id)
         await self._resume(ORG_STREAM, seq if since is None else since, replay=since is not None)
 
     def _since_argument(self):
@@ -262,6 +270,10 @@ class SocketHandler(WebSocketHandler):
                 self._reject(str(error))
                 return
             self.send_text(error_frame("BAD_MESSAGE", str(error)))
+        except Unavailable:
+            # The database or Redis went away mid-message (a replay, a heartbeat): the client
+            # reconnects later and resumes with `since`.
+            self.close(CLOSE_RETRY, "unavailable: try again later")
         except Exception:
             # Whatever the stream's state now is, the client can trust it no more: say so and
             # close, so that it reconnects with `since` (rather than Tornado's silent abort).
@@ -346,7 +358,7 @@ class SocketHandler(WebSocketHandler):
         if self.hub.closing:
             return
         if self.identity.is_agent and not self.hub.registry.connections_of_agent(self.identity.id):
-            self.hub.spawn(self.hub.write(presence.disconnected, self.identity.id), "agent offline")
+            self.hub.spawn(self.hub.agent_left(self.identity.id), "agent offline")
 
 
 routes = [(r"/ws", SocketHandler)]
