@@ -54,15 +54,23 @@ class Postgres:
         subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                                      "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL, cwd=self.dir)
-        self.pg_ctl("start", "-w", "-l", str(self.dir / "log"), "-o",
-                    f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        self.resume()
         self.sql(f"CREATE DATABASE {self.TEMPLATE}")
         from agenthq.models import database, open_database
 
         open_database(self.url(self.TEMPLATE))
         database.obj.close()
         return self
+
+    def resume(self):
+        """Start the server (again, after halt()), on the same port and data."""
+        self.pg_ctl("start", "-w", "-l", str(self.dir / "log"), "-o",
+                    f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
+                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+
+    def halt(self):
+        """Stop the server as an administrator would (open connections are cut)."""
+        self.pg_ctl("stop", "-m", "fast", "-w")
 
     def pg_ctl(self, *args):
         subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]), check=True,

@@ -269,3 +269,33 @@ async def test_workers_serve_one_port(database, redis, tmp_path):
             assert (await client.expect("post.created"))["data"]["id"] == post["id"]
     finally:
         assert hub.stop() == 0
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_postgresql_away_answers_503_then_recovers(tmp_path):
+    from tests.servers import Postgres
+
+    pg = Postgres().start()  # its own cluster: this test stops it
+    name, url = pg.fresh_database()
+    hub = HubProcess(url, env=FAST, log=tmp_path / "hub.log").start()
+    try:
+        api = api_for(hub)
+        org = await api.register()
+        general = await org.channel_id()
+        pg.halt()
+        for _ in range(2):  # each database thread finds its connection dead once, then cannot connect
+            await api.error("POST", f"{API}/posts", {"channel_id": general, "content": "lost?"}, token=org.token,
+                            code="UNAVAILABLE", status=503)
+            await api.error("GET", f"{API}/posts", token=org.token, code="UNAVAILABLE", status=503)
+        pg.resume()
+        while True:  # a thread whose connection died with the server reconnects on its next call
+            status, body = await api.call("POST", f"{API}/posts", {"channel_id": general, "content": "back"},
+                                          token=org.token)
+            if status == 201:
+                break
+            assert status == 503, (status, body)
+        listed = await api.ok("GET", f"{API}/posts?channel_id={general}", token=org.token)
+        assert [p["content"] for p in listed] == ["back"]  # nothing refused was written
+    finally:
+        hub.stop()
+        pg.stop()
