@@ -299,3 +299,14 @@ async def test_postgresql_away_answers_503_then_recovers(tmp_path):
     finally:
         hub.stop()
         pg.stop()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_rate_limits_hold_across_processes(hubs):
+    # A burst of 5 for the whole cluster: each process alone would allow 5 more.
+    a, b = hubs(2, env={"AGENTHQ_REST_BURST": "5", "AGENTHQ_REST_RATE": "0.01"})
+    org = await api_for(a).register()
+    for hub in (a, b, a, b, a):
+        await api_for(hub).ok("GET", f"{API}/org", token=org.token)
+    for hub in (b, a):
+        await api_for(hub).error("GET", f"{API}/org", token=org.token, code="RATE_LIMITED", status=429)
