@@ -3,11 +3,9 @@
 import time
 from dataclasses import dataclass
 
-import jwt
-
 from . import security
 from .errors import InvalidApiKey, InvalidToken, Unauthorized
-from .models import Agent, User
+from .models import Agent, User, select_rows
 
 
 @dataclass(frozen=True)
@@ -51,28 +49,29 @@ def authenticate(token, secret):
     claims = security.decode_token(secret, token, "access")
     if claims is None:
         raise InvalidToken()
-    user = User.get_or_none((User.id == claims["sub"]) & (User.org_id == claims["org_id"]))
-    if user is None:
+    users = select_rows(User, ("id", "org_id", "role"), id=claims["sub"], org_id=claims["org_id"])
+    if not users:
         raise InvalidToken()
-    # The role is read from the database, not the token, so a demotion takes effect within
-    # IdentityCache.TTL rather than when the token expires.
-    return Identity("user", user.id, user.org_id, user.role)
+    user = users[0]
+    # The role is read from the database, not the token, so a demotion takes effect at once
+    # (which is also why people's tokens are not cached).
+    return Identity("user", user["id"], user["org_id"], user["role"])
 
 
 def _agent_identity(key):
     prefix = security.key_lookup_prefix(key)
-    for agent in Agent.select(Agent.id, Agent.org_id, Agent.key_hash).where(Agent.key_prefix == prefix):
-        if security.api_key_matches(key, agent.key_hash):
-            return Identity("agent", agent.id, agent.org_id, "member")
+    for agent in select_rows(Agent, ("id", "org_id", "key_hash"), key_prefix=prefix):
+        if security.api_key_matches(key, agent["key_hash"]):
+            return Identity("agent", agent["id"], agent["org_id"], "member")
     raise InvalidApiKey()
 
 
 class IdentityCache:
-    """Tokens resolved in the last few seconds and whom they resolved to. Most requests come
-    from a few agents and people repeating the same token, and resolving one is a database
-    read. An entry never outlives its JWT's `exp`; a rotated or deleted agent's keys are
-    forgotten at once (forget()), and API keys are only cached where every rotation passes
-    through this process (cache_keys=False when several processes share the database)."""
+    """API keys resolved in the last few seconds and the agents they resolved to. Agents make
+    most requests, each repeating its key, and resolving a key is a database read. Rotating
+    or deleting an agent forgets its keys at once (forget()); keys are only cached where
+    every rotation passes through this process (cache_keys=False when several processes
+    share the database). People's JWTs are not cached: their role is read on every request."""
 
     TTL = 10.0
     MAX_ENTRIES = 10_000
@@ -90,15 +89,12 @@ class IdentityCache:
             return None
         return entry[0]
 
-    def put(self, token, identity, generation, expires_at=None):
-        if generation != self.generation or (identity.is_agent and not self.cache_keys):
+    def put(self, token, identity, generation):
+        if generation != self.generation or not identity.is_agent or not self.cache_keys:
             return
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()  # crude, but bounded; a miss only costs one read
-        deadline = time.monotonic() + self.TTL
-        if expires_at is not None:
-            deadline = min(deadline, time.monotonic() + (expires_at - time.time()))
-        self._entries[token] = (identity, deadline)
+        self._entries[token] = (identity, time.monotonic() + self.TTL)
 
     def forget(self, identity_id):
         self.generation += 1
@@ -136,8 +132,5 @@ class Tokens:
         """Resolve a token (a database read on a miss: call off the loop) and remember it."""
         generation = self.cache.generation
         identity = authenticate(token, self.secret)
-        expires_at = None
-        if identity.is_user:
-            expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
-        self.cache.put(token, identity, generation, expires_at)
+        self.cache.put(token, identity, generation)
         return identity

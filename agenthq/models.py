@@ -424,6 +424,31 @@ def insert_row(model, **values):
     return values
 
 
+_select_sql = {}
+
+
+def select_rows(model, columns=None, tail="", tail_params=(), **where):
+    """Rows of model matching column = value for each keyword, as dicts of Python values.
+    Like insert_row, for the hot reads (token lookup, channel access, a channel's page of
+    posts): the SQL text is made once per shape instead of by Peewee on every call. `tail`
+    is a fixed suffix such as an ORDER BY / LIMIT clause, with its own parameters."""
+    fields = model._meta.fields
+    names = tuple(columns or fields)
+    key = (model, names, tuple(where), tail, database.obj.param)
+    sql = _select_sql.get(key)
+    if sql is None:
+        param = database.obj.param
+        selected = ", ".join(f'"{fields[name].column_name}"' for name in names)
+        conditions = " AND ".join(f'"{fields[name].column_name}" = {param}' for name in where) or "1 = 1"
+        suffix = tail.replace("?", param)
+        sql = _select_sql[key] = f'SELECT {selected} FROM "{model._meta.table_name}" WHERE {conditions} {suffix}'
+    cursor = database.execute_sql(sql, [*where.values(), *tail_params])
+    converters = [fields[name].python_value for name in names]
+    return [
+        {name: convert(value) for name, convert, value in zip(names, converters, row)} for row in cursor.fetchall()
+    ]
+
+
 def next_seq(org_id):
     """Reserve the next event seq of an organization; must run inside the write transaction."""
     # One statement that increments and reads: on PostgreSQL its row lock is held until the

@@ -4,9 +4,9 @@ from peewee import IntegrityError
 
 from .. import events
 from ..errors import Conflict, Forbidden, NotFound
-from ..models import Channel, ChannelMember, Post
+from ..models import Channel, ChannelMember
 from . import activity
-from .common import access_channel, is_member, member_exists, paginate, paginate_fields, readable_channel_ids
+from .common import access_channel, channel_page, is_member, member_exists, paginate, readable_channel_ids
 
 
 def create(identity, data):
@@ -65,6 +65,4 @@ def add_member(identity, channel_id, data):
 
 
 def list_posts(identity, channel_id, query):
-    channel = access_channel(identity, channel_id)
-    rows = Post.select().where(Post.channel_id == channel.id).order_by(Post.id.desc())
-    return paginate_fields(rows, query["page"], query["limit"], Post.FIELDS)
+    return channel_page(access_channel(identity, channel_id).id, query["page"], query["limit"])

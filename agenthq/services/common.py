@@ -1,7 +1,7 @@
 """Helpers every service shares: pagination and the one access check per guarded object."""
 
 from ..errors import Forbidden, NotFound
-from ..models import Agent, Channel, ChannelMember, Post, User
+from ..models import Agent, Channel, ChannelMember, Post, User, database, select_rows
 from ..validation import is_id
 
 
@@ -9,6 +9,17 @@ def paginate(query, page, limit, to_dict):
     total = query.count()
     rows = query.paginate(page, limit)
     items = [to_dict(row) for row in rows]
+    return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
+
+
+def channel_page(channel_id, page, limit):
+    """A channel's posts, newest first: the hub's hottest read, so it skips query building."""
+    items = select_rows(
+        Post, Post.FIELDS, 'ORDER BY "id" DESC LIMIT ? OFFSET ?', (limit, (page - 1) * limit), channel_id=channel_id
+    )
+    total = database.execute_sql(
+        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param}', (channel_id,)
+    ).fetchone()[0]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
@@ -22,9 +33,7 @@ def paginate_fields(query, page, limit, fields):
 
 
 def is_member(channel_id, member_id):
-    return ChannelMember.select().where(
-        (ChannelMember.channel_id == channel_id) & (ChannelMember.member_id == member_id)
-    ).exists()
+    return bool(select_rows(ChannelMember, ("member_id",), channel_id=channel_id, member_id=member_id))
 
 
 def readable_channel_ids(identity):
@@ -38,9 +47,8 @@ def readable_channel_ids(identity):
 def access_channel(identity, channel_id, what="channel"):
     """The channel if the caller may see it. Missing, another org's, and a private channel the
     caller is not in all answer the same NOT_FOUND: a private channel is invisible."""
-    channel = Channel.get_or_none((Channel.id == channel_id) & (Channel.org_id == identity.org_id)) if is_id(
-        channel_id
-    ) else None
+    rows = select_rows(Channel, id=channel_id, org_id=identity.org_id) if is_id(channel_id) else ()
+    channel = Channel(**rows[0]) if rows else None
     if channel is None or (channel.type == "private" and not is_member(channel.id, identity.id)):
         raise NotFound(what)
     return channel

@@ -7,7 +7,7 @@ from ..clock import now_iso
 from ..errors import Forbidden, NotFound
 from ..models import Post, insert_row, database, is_postgres
 from . import activity
-from .common import access_channel, access_post, paginate_fields, readable_channel_ids
+from .common import access_channel, access_post, channel_page, paginate_fields, readable_channel_ids
 
 
 def create(identity, data):
@@ -25,6 +25,9 @@ def create(identity, data):
 
 
 def list_posts(identity, query):
+    filters = ("type", "author_id", "since")
+    if query.get("channel_id") and not any(query.get(name) for name in filters):
+        return channel_page(access_channel(identity, query["channel_id"]).id, query["page"], query["limit"])
     rows = Post.select()
     if query.get("channel_id"):
         rows = rows.where(Post.channel_id == access_channel(identity, query["channel_id"]).id)
