@@ -11,6 +11,7 @@ message, the process reads it from the event log. Nothing is lost if a publish i
 process died between commit and publish, Redis dropped it), and nothing jumps ahead."""
 
 import asyncio
+import json
 import logging
 
 import redis.asyncio as aioredis
@@ -23,6 +24,8 @@ from . import events
 log = logging.getLogger("agenthq")
 
 TOPIC = "agenthq:events"
+# Orders for every process rather than events for sockets: {"revoke": agent_id, "reason": ...}.
+CONTROL = "agenthq:control"
 GAP_WAIT = 0.05  # seconds to wait for a missing seq's message before reading it from the log
 
 
@@ -107,12 +110,13 @@ class Sequencer:
 
 class RedisBroker:
     """Publishes through one Redis pub/sub topic and delivers what it hears, in order, to the
-    local registry. `read(fn, *args)` runs a read on the hub's database threads; `on_lost()`
+    local registry, and control messages to `on_control(message)`. `read(fn, *args)` runs a read on the hub's database threads; `on_lost()`
     is called when the subscription drops (the hub closes its sockets with a retryable code,
     since events may pass unheard while it is down; clients resume with `since`)."""
 
-    def __init__(self, url, registry, read, on_lost):
+    def __init__(self, url, registry, read, on_lost, on_control):
         self.url, self.registry, self.read, self.on_lost = url, registry, read, on_lost
+        self.on_control = on_control
         self.available = False
         self.sequencer = Sequencer()
         self.client = None
@@ -147,7 +151,10 @@ class RedisBroker:
 
     def publish(self, event):
         """Queue the event for Redis; a task sends the queue in batches, in order."""
-        self._outbox.put_nowait(events.to_wire(event))
+        self._outbox.put_nowait((TOPIC, events.to_wire(event)))
+
+    def publish_control(self, message):
+        self._outbox.put_nowait((CONTROL, json.dumps(message)))
 
     async def _send(self):
         while True:
@@ -156,8 +163,8 @@ class RedisBroker:
                 batch.append(self._outbox.get_nowait())
             try:
                 async with self.client.pipeline(transaction=False) as pipe:
-                    for text in batch:
-                        pipe.publish(TOPIC, text)
+                    for topic, text in batch:
+                        pipe.publish(topic, text)
                     await pipe.execute()
             except (RedisError, OSError) as error:
                 # Committed and logged: receivers read them from the log at their next gap or
@@ -171,12 +178,16 @@ class RedisBroker:
         while True:
             pubsub = self.client.pubsub()
             try:
-                await pubsub.subscribe(TOPIC)
+                await pubsub.subscribe(TOPIC, CONTROL)
                 self._up()
                 delay = 0.1
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is not None:
+                    if message is None:
+                        continue
+                    if message["channel"] == CONTROL.encode():
+                        self.on_control(json.loads(message["data"]))
+                    else:
                         self._arrive(events.from_wire(message["data"]))
             except (RedisError, OSError) as error:
                 self._down(error)

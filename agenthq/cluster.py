@@ -24,7 +24,7 @@ def scale_out_problem(config):
 
 
 class Cluster:
-    def __init__(self, config, registry, read, on_lost):
+    def __init__(self, config, registry, read, on_lost, on_control):
         # One client per process (and per event loop: the client binds to the loop that first
         # uses it). Its connection pool serves the broker, presence and the limiter alike.
         # A bounded pool that makes callers wait for a free connection: 500 sockets opening at
@@ -33,7 +33,7 @@ class Cluster:
             config.redis, max_connections=32, timeout=5, socket_connect_timeout=2, socket_keepalive=True
         )
         self.client = aioredis.Redis(connection_pool=pool)
-        self.broker = RedisBroker(config.redis, registry, read, on_lost)
+        self.broker = RedisBroker(config.redis, registry, read, on_lost, on_control)
         self.presence = RedisPresence(self.client, config.presence_timeout)
         self.buckets = RedisBuckets.factory(self.client)
 

@@ -13,7 +13,7 @@ from .clock import iso_ago
 from .auth import Tokens
 from .cluster import Cluster
 from .errors import Unavailable
-from .models import open_database, signing_secret
+from .models import is_postgres_url, open_database, signing_secret
 from .realtime import Registry
 from .services import presence
 from .storage import Storage
@@ -30,11 +30,14 @@ class Hub:
         with db.connection_context():
             secret = signing_secret(config.jwt_secret)
         self.storage = Storage(db, config.db_readers)
-        self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl)
+        # API keys are cached only where every rotation passes through this process: with
+        # other processes on the database, one of them may rotate a key.
+        shared = bool(config.redis) or is_postgres_url(config.db)
+        self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl, cache_keys=not shared)
         self.registry = Registry()
         # With Redis, events go through the broker to every process (this one included);
         # without, straight to this process's registry. Both have publish(event).
-        self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost) if config.redis else None
+        self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._control) if config.redis else None
         self.broker = self.cluster.broker if self.cluster else self.registry
         self.in_flight = 0  # REST requests being served; shutdown waits for them
         # Sockets not yet authenticated are in no registry index, yet shutdown must close them too.
@@ -105,6 +108,17 @@ class Hub:
         """A deleted agent or a rotated key must not keep a live socket (spec: close 4003)."""
         for connection in self.registry.connections_of_agent(agent_id):
             connection.close(4003, reason)
+        if self.cluster:  # and on every other process (see _control)
+            self.cluster.broker.publish_control({"revoke": agent_id, "reason": reason})
+
+    def _control(self, message):
+        """An order from another process (through Redis): a key rotated or an agent deleted
+        there must not keep a socket here either."""
+        agent_id = message.get("revoke")
+        if agent_id:
+            self.tokens.cache.forget(agent_id)
+            for connection in self.registry.connections_of_agent(agent_id):
+                connection.close(4003, message.get("reason") or "revoked")
 
     def spawn(self, coroutine, what):
         """Run a write nobody awaits (e.g. presence after a socket closed); log its failure once."""

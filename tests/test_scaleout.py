@@ -310,3 +310,16 @@ async def test_rate_limits_hold_across_processes(hubs):
         await api_for(hub).ok("GET", f"{API}/org", token=org.token)
     for hub in (b, a):
         await api_for(hub).error("GET", f"{API}/org", token=org.token, code="RATE_LIMITED", status=429)
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_key_rotated_through_one_process_closes_the_agents_sockets_on_the_other(hubs):
+    a, b = hubs(2)
+    org = await api_for(a).register()
+    agent, key = await org.agent("rotated")
+    await api_for(b).ok("GET", f"{API}/auth/me", token=key)  # B has seen the key
+    socket, _ = await open_socket(b, key)
+    await api_for(a).ok("POST", f"{API}/agents/{agent['id']}/rotate-key", token=org.token)
+    code, _ = await socket.closed(timeout=10)
+    assert code == 4003
+    await api_for(b).error("GET", f"{API}/auth/me", token=key, code="INVALID_API_KEY", status=401)
