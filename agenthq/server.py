@@ -79,10 +79,13 @@ def run(config):
 def _fork_workers(count):
     """Start `count` worker processes and return in each of them. The parent never returns:
     it passes SIGTERM / SIGINT on to the workers, waits for them to stop and exits; a worker
-    that dies unasked (a crash, the OOM killer) is replaced. Forking happens before any
-    thread, event loop or database connection exists."""
+    that dies unasked (a crash, the OOM killer) is replaced, unless workers keep dying at
+    start (Redis or PostgreSQL unreachable, a bad URL): then everything stops. Forking
+    happens before any thread, event loop or database connection exists."""
     children = {}
+    started_at = {}
     stopping = False
+    quick_deaths = 0
 
     def start(index):
         pid = os.fork()
@@ -91,6 +94,7 @@ def _fork_workers(count):
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             return True
         children[pid] = index
+        started_at[pid] = time.monotonic()
         return False
 
     for index in range(count):
@@ -116,7 +120,15 @@ def _fork_workers(count):
         index = children.pop(pid, None)
         if index is None or stopping:
             continue
-        log.warning("worker %d (pid %d) exited with status %d; starting another", index, pid, status)
+        quick_deaths = quick_deaths + 1 if time.monotonic() - started_at.pop(pid) < 15 else 0
+        if quick_deaths >= 3:
+            log.error("workers keep exiting at start (see above); stopping")
+            stop(None, None)
+            for child in list(children):
+                os.waitpid(child, 0)
+            raise SystemExit(1)
+        log.warning("worker %d (pid %d) exited with status %d; starting another", index, pid,
+                    os.waitstatus_to_exitcode(status))
         time.sleep(0.5)  # a worker that dies at once must not turn this into a fork loop
         if start(index):
             return
