@@ -63,6 +63,13 @@ class Config:
     # Rate limits (in process; see agenthq/ratelimit.py). 0 turns a limit off.
     rest_rate: float = _setting(50, "REST requests per second per identity (0: no limit)", "AGENTHQ_REST_RATE", kind=float)
     rest_burst: int = _setting(200, "REST request burst per identity", "AGENTHQ_REST_BURST", kind=int)
+    ws_identity_rate: float = _setting(
+        100, "WebSocket messages per second per identity, all its sockets together (0: no limit)",
+        "AGENTHQ_WS_IDENTITY_RATE", kind=float,
+    )
+    ws_identity_burst: int = _setting(
+        1000, "WebSocket message burst per identity, all its sockets together", "AGENTHQ_WS_IDENTITY_BURST", kind=int
+    )
     login_account_failures: int = _setting(
         10, "failed sign-ins per account within login_window before 429", "AGENTHQ_LOGIN_ACCOUNT_FAILURES", kind=int
     )

@@ -93,6 +93,7 @@ class RateLimits:
     def __init__(self, config, buckets=MemoryBuckets):
         window = max(1.0, float(config.login_window))
         self.rest = buckets(config.rest_rate, config.rest_burst)
+        self.ws = buckets(config.ws_identity_rate, config.ws_identity_burst)
         self.login_account = buckets(config.login_account_failures / window, config.login_account_failures)
         self.login_address = buckets(config.login_address_failures / window, config.login_address_failures)
 
@@ -100,6 +101,13 @@ class RateLimits:
         wait = await self.rest.take(identity.id)
         if wait:
             raise RateLimited(wait, "Too many requests; slow down")
+
+    async def check_ws_message(self, identity):
+        """A WebSocket message spends its identity's budget, shared by all its sockets (and
+        processes): opening more sockets buys no more messages."""
+        wait = await self.ws.take("ws:" + identity.id)  # its own key beside the REST bucket's
+        if wait:
+            raise RateLimited(wait, "Too many messages; slow down")
 
     async def login(self, email, address, attempt):
         """Run attempt() (the password check) unless this account or address has failed too

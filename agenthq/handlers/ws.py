@@ -12,7 +12,7 @@ from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from ..clock import now_iso
-from ..errors import ApiError, Unavailable
+from ..errors import ApiError, RateLimited, Unavailable
 from ..events import CHANNEL
 from ..models import new_id
 from ..realtime import text_frame
@@ -238,7 +238,7 @@ class SocketHandler(WebSocketHandler):
 
     async def on_message(self, raw):
         self.last_message_at = time.monotonic()
-        if not self._bucket.take():
+        if not self._bucket.take() or not await self._identity_allows():
             self._rate_strikes += 1
             if self._rate_strikes > self.hub.config.ws_burst:
                 self.close(CLOSE_RATE, "rate limit exceeded")
@@ -284,6 +284,20 @@ class SocketHandler(WebSocketHandler):
     def log_exception(self, typ, value, tb):
         """Tornado's own report prints the request URI, and a /ws URI may carry the token."""
         log.error("error on /ws connection %s", self.connection_id, exc_info=(typ, value, tb))
+
+    async def _identity_allows(self):
+        """Besides its own bucket, a message spends its identity's (shared by all its sockets,
+        and between processes in the scale-out mode): more sockets buy no more messages."""
+        if self.identity is None:
+            return True
+        try:
+            await self.settings["rate_limits"].check_ws_message(self.identity)
+        except RateLimited:
+            return False
+        except Unavailable:  # shared counts (Redis) unreachable: retryable, like other outages
+            self.close(CLOSE_RETRY, "try again later")
+            return False
+        return True
 
     @staticmethod
     def _parse(raw):
