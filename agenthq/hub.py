@@ -14,13 +14,12 @@ from .auth import Tokens
 from .cluster import Cluster
 from .errors import Unavailable
 from .models import is_postgres_url, open_database, signing_secret
-from .realtime import Registry
+from .realtime import Close, Registry
 from .services import presence
 from .storage import Storage
 
 log = logging.getLogger("agenthq")
 
-CLOSE_RETRY = 1013  # RFC 6455 "Try Again Later": the hub cannot serve sockets right now
 
 
 class Hub:
@@ -75,7 +74,7 @@ class Hub:
         """Redis went away: events published meanwhile would pass these sockets unheard, so
         close them with 1013 (try again later); clients resume with `since` from the log."""
         for connection in [*self.authenticating, *self.registry.all_connections()]:
-            connection.close(CLOSE_RETRY, "event delivery interrupted: reconnect and resume with since")
+            connection.close(Close.TRY_AGAIN, "event delivery interrupted: reconnect and resume with since")
 
     async def agent_connected(self, agent_id):
         if self.cluster:
@@ -107,7 +106,7 @@ class Hub:
     def disconnect_agent(self, agent_id, reason):
         """A deleted agent or a rotated key must not keep a live socket (spec: close 4003)."""
         for connection in self.registry.connections_of_agent(agent_id):
-            connection.close(4003, reason)
+            connection.close(Close.REVOKED, reason)
         if self.cluster:  # and on every other process (see _control)
             self.cluster.broker.publish_control({"revoke": agent_id, "reason": reason})
 
@@ -118,7 +117,7 @@ class Hub:
         if agent_id:
             self.tokens.cache.forget(agent_id)
             for connection in self.registry.connections_of_agent(agent_id):
-                connection.close(4003, message.get("reason") or "revoked")
+                connection.close(Close.REVOKED, message.get("reason") or "revoked")
 
     def spawn(self, coroutine, what):
         """Run a write nobody awaits (e.g. presence after a socket closed); log its failure once."""
@@ -175,7 +174,7 @@ class Hub:
         cutoff = time.monotonic() - silence
         for connection in self.registry.all_connections():
             if connection.last_message_at < cutoff:
-                connection.close(4002, "idle: no message for two heartbeat intervals")
+                connection.close(Close.IDLE, "idle: no message for two heartbeat intervals")
 
     async def shutdown(self, drain_seconds):
         """Close every socket with 1001 (after what is queued is flushed) and give requests
@@ -184,7 +183,7 @@ class Hub:
         if self._maintenance:
             self._maintenance.cancel()
         for connection in [*self.authenticating, *self.registry.all_connections()]:
-            connection.close(1001, "server shutting down")
+            connection.close(Close.GOING_AWAY, "server shutting down")
         deadline = asyncio.get_running_loop().time() + drain_seconds
         while (self.in_flight > 0 or self.registry.all_connections()) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.02)

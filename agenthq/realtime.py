@@ -8,6 +8,20 @@ from collections import defaultdict
 from .events import CHANNEL, MEMBERS, ORG
 
 
+class Close:
+    """Every WebSocket close code the hub uses (spec section 4, docs/realtime.md), in one
+    table for all the code that closes sockets."""
+
+    GOING_AWAY = 1001  # server shutting down
+    INTERNAL = 1011  # unexpected error on this connection
+    TRY_AGAIN = 1013  # database or Redis away: reconnect and resume with `since`
+    UNAUTHORIZED = 4001
+    IDLE = 4002
+    REVOKED = 4003  # agent deleted or key rotated
+    SLOW = 4008  # outbound buffer past its cap
+    RATE = 4029  # kept flooding past the rate limit
+
+
 def text_frame(payload):
     """An unmasked, uncompressed, unfragmented WebSocket text frame (RFC 6455), as a server
     sends it."""

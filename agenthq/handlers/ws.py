@@ -15,15 +15,13 @@ from ..clock import now_iso
 from ..errors import ApiError, RateLimited, Unavailable
 from ..events import CHANNEL
 from ..models import new_id
-from ..realtime import text_frame
+from ..realtime import Close, text_frame
 from ..services import presence, stream
 from ..wireframe import queued_bytes, write_frame
 
 log = logging.getLogger("agenthq.ws")
 
 ORG_STREAM = "org"
-CLOSE_UNAUTHORIZED, CLOSE_IDLE, CLOSE_REVOKED, CLOSE_SLOW, CLOSE_RATE = 4001, 4002, 4003, 4008, 4029
-CLOSE_RETRY = 1013  # try again later: the database or Redis is away (docs/scale-out.md)
 
 
 def frame(type_, data=None, **extra):
@@ -86,10 +84,10 @@ class SocketHandler(WebSocketHandler):
     async def open(self):
         self.hub.ensure_started()
         if self.hub.closing:
-            self.close(1001, "server shutting down")
+            self.close(Close.GOING_AWAY, "server shutting down")
             return
         if self.hub.cluster and not self.hub.cluster.available:
-            self.close(CLOSE_RETRY, "event delivery unavailable: try again later")
+            self.close(Close.TRY_AGAIN, "event delivery unavailable: try again later")
             return
         self.hub.authenticating.add(self)
         token = self.get_query_argument("token", None)
@@ -106,7 +104,7 @@ class SocketHandler(WebSocketHandler):
             identity = await self.hub.authenticate(token)
         except Unavailable:
             # The database is down: not the client's fault, so not 4001; retry later.
-            self.close(CLOSE_RETRY, "unavailable: try again later")
+            self.close(Close.TRY_AGAIN, "unavailable: try again later")
             return
         except ApiError as error:
             self._reject(error.message)
@@ -143,7 +141,7 @@ class SocketHandler(WebSocketHandler):
 
     def _reject(self, message):
         self.send_text(error_frame("UNAUTHORIZED", message))
-        self.close(CLOSE_UNAUTHORIZED, "unauthorized")
+        self.close(Close.UNAUTHORIZED, "unauthorized")
 
     async def _resume(self, key, since, replay=True, channel_id=None):
         """Send the logged events after `since`, then the live ones held back meanwhile,
@@ -212,7 +210,7 @@ class SocketHandler(WebSocketHandler):
 
     def _cut_off(self):
         log.info("closing slow reader %s", self.connection_id)
-        self.close(CLOSE_SLOW, "too slow: resume with since")
+        self.close(Close.SLOW, "too slow: resume with since")
 
     def send_text(self, text):
         self._send_frame(text_frame(text.encode()))
@@ -241,7 +239,7 @@ class SocketHandler(WebSocketHandler):
         if not self._bucket.take() or not await self._identity_allows():
             self._rate_strikes += 1
             if self._rate_strikes > self.hub.config.ws_burst:
-                self.close(CLOSE_RATE, "rate limit exceeded")
+                self.close(Close.RATE, "rate limit exceeded")
             else:
                 self.send_text(error_frame("RATE_LIMITED", "Too many messages; slow down"))
             return
@@ -273,13 +271,13 @@ class SocketHandler(WebSocketHandler):
         except Unavailable:
             # The database or Redis went away mid-message (a replay, a heartbeat): the client
             # reconnects later and resumes with `since`.
-            self.close(CLOSE_RETRY, "unavailable: try again later")
+            self.close(Close.TRY_AGAIN, "unavailable: try again later")
         except Exception:
             # Whatever the stream's state now is, the client can trust it no more: say so and
             # close, so that it reconnects with `since` (rather than Tornado's silent abort).
             self.log_exception(*sys.exc_info())
             self.send_text(error_frame("INTERNAL", "Internal error; reconnect and resume with since"))
-            self.close(1011, "internal error")
+            self.close(Close.INTERNAL, "internal error")
 
     def log_exception(self, typ, value, tb):
         """Tornado's own report prints the request URI, and a /ws URI may carry the token."""
@@ -295,7 +293,7 @@ class SocketHandler(WebSocketHandler):
         except RateLimited:
             return False
         except Unavailable:  # shared counts (Redis) unreachable: retryable, like other outages
-            self.close(CLOSE_RETRY, "try again later")
+            self.close(Close.TRY_AGAIN, "try again later")
             return False
         return True
 
