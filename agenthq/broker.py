@@ -3,7 +3,7 @@ process, once, in seq order per organization. Its door is the in-process Registr
 publish(event), so the hub publishes the same way with or without Redis.
 
 Why the receivers put events in order: seqs of one organization are taken under a row lock
-and committed one after another (models.next_seq), so they have no holes, but two processes
+and committed one after another (models.fastpath.next_seq), so they have no holes, but two processes
 publish after their commits and Redis may get seq 7 from one before seq 6 from another.
 Each process therefore hands an organization's events to its registry in seq order. A
 missing seq is, by the no-holes rule, already committed: after a short wait for its
@@ -110,12 +110,16 @@ class Sequencer:
 
 class RedisBroker:
     """Publishes through one Redis pub/sub topic and delivers what it hears, in order, to the
-    local registry, and control messages to `on_control(message)`. `read(fn, *args)` runs a read on the hub's database threads; `on_lost()`
-    is called when the subscription drops (the hub closes its sockets with a retryable code,
-    since events may pass unheard while it is down; clients resume with `since`)."""
+    local registry, and control messages to `on_control(message)`. `read(fn, *args)` runs a
+    read on the hub's database threads, and `eventlog` is the event log whose `logged` and
+    `newest_seqs` it reads (agenthq/eventlog.py, passed in so that the broker imports no
+    database code); `on_lost()` is called when the subscription drops (the hub closes its
+    sockets with a retryable code, since events may pass unheard while it is down; clients
+    resume with `since`)."""
 
-    def __init__(self, url, registry, read, on_lost, on_control):
+    def __init__(self, url, registry, read, on_lost, on_control, eventlog):
         self.url, self.registry, self.read, self.on_lost = url, registry, read, on_lost
+        self.eventlog = eventlog
         self.on_control = on_control
         self.available = False
         self.sequencer = Sequencer()
@@ -244,7 +248,7 @@ class RedisBroker:
             self._filling.discard(org_id)
 
     async def _read_into(self, org_id, after, upto):
-        found = await self.read(events.logged, org_id, after, upto)
+        found = await self.read(self.eventlog.logged, org_id, after, upto)
         self._deliver(self.sequencer.fill(org_id, found))
         if self.sequencer.gap(org_id) == (after, upto):
             # Not in the log any more (pruned): nothing to send, so do not wait for ever.
@@ -259,7 +263,7 @@ class RedisBroker:
             self.sequencer.forget(org)
         if not orgs or not self.available:
             return
-        newest = await self.read(events.newest_seqs, orgs)
+        newest = await self.read(self.eventlog.newest_seqs, orgs)
         stale = {}
         for org in orgs:
             last = self.sequencer.last(org)

@@ -4,6 +4,7 @@ hub has no Cluster and keeps everything in process."""
 
 import redis.asyncio as aioredis
 
+from . import eventlog
 from .broker import RedisBroker
 from .models import is_postgres_url
 from .redis_buckets import RedisBuckets
@@ -33,7 +34,7 @@ class Cluster:
             config.redis, max_connections=32, timeout=5, socket_connect_timeout=2, socket_keepalive=True
         )
         self.client = aioredis.Redis(connection_pool=pool)
-        self.broker = RedisBroker(config.redis, registry, read, on_lost, on_control)
+        self.broker = RedisBroker(config.redis, registry, read, on_lost, on_control, eventlog)
         self.presence = RedisPresence(self.client, config.presence_timeout)
         self.buckets = RedisBuckets.factory(self.client)
 

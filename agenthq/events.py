@@ -1,14 +1,62 @@
-"""Events: what happened, to whom it goes, and the durable log (with seq) it is written to."""
+"""Events as plain data: every event name written out once, in one table with its audience,
+who may see it, what it carries, and whether webhooks and original-form clients get it; the
+Event type and the constructors services use. Standard library only, so the registry, the
+broker and tests import it without a database (the durable log is agenthq/eventlog.py)."""
 
-import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from .clock import now_iso
-from .models import Event as EventRow
-from .models import Channel, ChannelMember, Organization, insert_row, next_seq
+# Audiences: to whom the registry sends an event.
+ORG = "org"  # every connection of the organization
+CHANNEL = "channel"  # the connections subscribed to channel_id
+MEMBERS = "members"  # the connections of members of the private channel channel_id
+IDENTITY = "identity"  # the connections of one identity, recipient_id (never anyone else)
 
-ORG, CHANNEL, MEMBERS = "org", "channel", "members"
+# Who may see it, whatever the audience: what REST, replay, webhooks and feeds must respect.
+ANYONE = "org"  # any identity of the organization
+READERS = "readers"  # who can read its channel: the org for a public one, members otherwise
+RECIPIENT = "recipient"  # recipient_id alone
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    audience: str
+    seen_by: str
+    data: str  # what `data` carries
+    webhook: bool  # an outgoing webhook may select it (never private, never to one identity)
+    alias: str | None = None  # the colon name original-form clients also get
+
+
+KINDS = (
+    Kind("agent.created", ORG, ANYONE, "the agent", True),
+    Kind("agent.online", ORG, ANYONE, "the agent", True, "agent:status"),
+    Kind("agent.offline", ORG, ANYONE, "the agent", True, "agent:status"),
+    Kind("agent.updated", ORG, ANYONE, "the agent", True),
+    Kind("agent.deleted", ORG, ANYONE, "the agent as it was", True),
+    Kind("channel.created", ORG, READERS, "the channel", True),
+    Kind("channel.updated", ORG, READERS, "the channel", True),
+    Kind("channel.read", IDENTITY, RECIPIENT, "{channel_id, last_read_seq, unread_count, mention_count}", False),
+    Kind("post.created", CHANNEL, READERS, "the post", True, "post:new"),
+    Kind("post.updated", CHANNEL, READERS, "the post", True, "post:updated"),
+    Kind("post.deleted", CHANNEL, READERS, "the post as it was", True, "post:deleted"),
+    Kind("thread.updated", CHANNEL, READERS,
+         "{root_id, channel_id, reply_count, last_reply_at, last_reply_id}", True),
+    Kind("reaction.created", CHANNEL, READERS, "the reaction, channel_id, count", True, "reaction:new"),
+    Kind("reaction.deleted", CHANNEL, READERS,
+         "{post_id, channel_id, emoji, author_id, author_type, count}", True, "reaction:removed"),
+    Kind("notification.created", IDENTITY, RECIPIENT, "the notification", False, "notification:new"),
+    Kind("notification.read", IDENTITY, RECIPIENT, "{ids, unread_count}", False),
+    Kind("task.created", ORG, READERS, "the task", True, "task:new"),
+    Kind("task.updated", ORG, READERS, "the task", True, "task:updated"),
+    Kind("task.claimed", ORG, READERS, "the task", True, "task:updated"),
+    Kind("task.released", ORG, READERS, "the task, previous_assignee", True, "task:updated"),
+    Kind("task.expired", ORG, READERS, "the task, previous_assignee", True, "task:updated"),
+    Kind("task.deleted", ORG, READERS, "the task as it was", True),
+    Kind("insight.created", ORG, ANYONE, "the insight", False, "insight:new"),
+)
+
+EVENTS = {kind.name: kind for kind in KINDS}
 
 
 @dataclass(frozen=True)
@@ -16,13 +64,14 @@ class Event:
     org_id: str
     seq: int
     type: str
-    audience: str  # ORG: every connection of the org; CHANNEL: its subscribers; MEMBERS: its members
+    audience: str  # ORG, CHANNEL, MEMBERS or IDENTITY
     channel_id: str | None
     data: dict
     timestamp: str
     # Ids allowed to hear it, read in the same transaction (never sent): the members of a
     # MEMBERS event's channel, or of a private channel for a CHANNEL event; None: no filter.
     members: frozenset | None = None
+    recipient_id: str | None = None  # the one identity an IDENTITY event is for (never sent)
 
     def frame(self):
         frame = {"type": self.type, "event": self.type, "data": self.data, "seq": self.seq, "timestamp": self.timestamp}
@@ -36,100 +85,56 @@ class Event:
     @classmethod
     def from_row(cls, row):
         data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
-        return cls(row["org_id"], row["seq"], row["type"], row["audience"], row["channel_id"], data, row["timestamp"])
+        return cls(row["org_id"], row["seq"], row["type"], row["audience"], row["channel_id"], data, row["timestamp"],
+                   recipient_id=row.get("recipient_id"))
 
 
-def _record(org_id, event_type, data, audience=ORG, channel_id=None, members=None):
-    """Append to the log inside the caller's write transaction, so the event exists exactly
-    when the change it reports does."""
-    event = Event(org_id, next_seq(org_id), event_type, audience, channel_id, data, now_iso(), members)
-    insert_row(
-        EventRow, org_id=org_id, seq=event.seq, type=event_type, audience=audience,
-        channel_id=channel_id, data=data, timestamp=event.timestamp,
-    )
-    return event
+@dataclass(frozen=True)
+class Draft:
+    """An event before the log gives it a seq and a timestamp. members_only: the log reads
+    the channel's members, in the write transaction, as the audience filter."""
+
+    org_id: str
+    type: str
+    audience: str
+    channel_id: str | None
+    data: dict
+    members_only: bool = False
+    recipient_id: str | None = None
 
 
-def post_event(kind, post, channel_type=None):
-    """post.created / post.updated / post.deleted, to the channel's subscribers; in a private
-    channel only to those still its members, since a subscription is checked when it is made
-    and a member may leave afterwards. Pass channel_type when the caller has the channel."""
-    if channel_type is None:
-        channel_type = Channel.select(Channel.type).where(Channel.id == post["channel_id"]).scalar()
-    private = channel_type == "private"
-    return _record(
-        post["org_id"], f"post.{kind}", post, CHANNEL, post["channel_id"],
-        _members(post["channel_id"]) if private else None,
-    )
+def draft(name, org_id, data, channel_id=None, private=False, recipient_id=None):
+    """The Draft of event `name` (a name of the table; any other is a bug: KeyError). In a
+    private or DM channel an org-wide event narrows to the channel's members and a channel
+    event to those subscribers still members, since a subscription is checked when it is made
+    and a member may leave afterwards."""
+    kind = EVENTS[name]
+    if (kind.audience == IDENTITY) != (recipient_id is not None):
+        raise ValueError(f"{name}: an identity event needs a recipient, and only it")
+    audience = kind.audience
+    if private and kind.seen_by == READERS and audience == ORG:
+        audience = MEMBERS
+    return Draft(org_id, name, audience, channel_id, data, private and kind.seen_by == READERS, recipient_id)
 
 
-def _members(channel_id):
-    rows = ChannelMember.select(ChannelMember.member_id).where(ChannelMember.channel_id == channel_id)
-    return frozenset(row.member_id for row in rows)
+def post_event(name, post, private):
+    """post.created / post.updated / post.deleted, to the channel's subscribers."""
+    return draft(name, post["org_id"], post, post["channel_id"], private)
 
 
-def agent_event(kind, agent):
-    """agent.online / offline / updated / deleted, to the whole organization."""
-    return _record(agent["org_id"], f"agent.{kind}", agent)
+def agent_event(name, agent):
+    """agent.created / online / offline / updated / deleted, to the whole organization."""
+    return draft(name, agent["org_id"], agent)
 
 
-def channel_event(kind, channel):
+def channel_event(name, channel):
     """channel.created / updated: the org hears of public channels, members of private ones."""
-    if channel["type"] != "private":
-        return _record(channel["org_id"], f"channel.{kind}", channel, ORG, channel["id"])
-    return _record(channel["org_id"], f"channel.{kind}", channel, MEMBERS, channel["id"], _members(channel["id"]))
-
-
-def newest_seq(org_id):
-    return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar() or 0
-
-
-def newest_seqs(org_ids):
-    """{org_id: newest seq} for several organizations in one query."""
-    rows = Organization.select(Organization.id, Organization.last_seq).where(Organization.id.in_(list(org_ids)))
-    return {row.id: row.last_seq for row in rows}
-
-
-def resume_floor(org_id):
-    """The lowest `since` that can still be resumed: events after it are all in the log."""
-    oldest = EventRow.select(EventRow.seq).where(EventRow.org_id == org_id).order_by(EventRow.seq).limit(1).scalar()
-    return oldest - 1 if oldest is not None else newest_seq(org_id)
-
-
-def replay(org_id, since, channel_id=None, member_of=(), limit=500):
-    """Logged events after `since`, oldest first: a channel's post events, or (no channel_id)
-    the org-wide ones, including private-channel events of channels in member_of."""
-    rows = EventRow.select().where((EventRow.org_id == org_id) & (EventRow.seq > since))
-    if channel_id:
-        rows = rows.where((EventRow.channel_id == channel_id) & (EventRow.audience == CHANNEL))
-    else:
-        rows = rows.where(
-            (EventRow.audience == ORG) | ((EventRow.audience == MEMBERS) & EventRow.channel_id.in_(list(member_of)))
-        )
-    return [Event.from_row(row) for row in rows.order_by(EventRow.seq).limit(limit).dicts()]
-
-
-def logged(org_id, after, upto):
-    """Events after..upto of an organization, oldest first, each with the audience filter
-    (members) a publisher would have sent: what a process whose copy of the live stream
-    missed them delivers instead (agenthq/broker.py). Members are read now, not at write
-    time: a member who left since is not sent a post they may no longer read."""
-    rows = EventRow.select().where((EventRow.org_id == org_id) & (EventRow.seq > after) & (EventRow.seq <= upto))
-    found = []
-    for row in rows.order_by(EventRow.seq).dicts():
-        event = Event.from_row(row)
-        if event.audience == MEMBERS or (
-            event.audience == CHANNEL
-            and Channel.select().where((Channel.id == event.channel_id) & (Channel.type == "private")).exists()
-        ):
-            event = dataclasses.replace(event, members=_members(event.channel_id))
-        found.append(event)
-    return found
+    return draft(name, channel["org_id"], channel, channel["id"], channel["type"] != "public")
 
 
 def to_wire(event):
     """The event as the broker carries it between processes, members included."""
-    body = dataclasses.asdict(event)
+    body = asdict(event)
     body["members"] = sorted(event.members) if event.members is not None else None
     return json.dumps(body, separators=(",", ":"))
 
@@ -138,8 +143,3 @@ def from_wire(text):
     body = json.loads(text)
     members = body.pop("members")
     return Event(**body, members=frozenset(members) if members is not None else None)
-
-
-def prune(older_than_iso):
-    """Forget events past the retention window; resume_floor() then asks for a resync."""
-    return EventRow.delete().where(EventRow.timestamp < older_than_iso).execute()

@@ -7,7 +7,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from . import events
+from . import eventlog
 from .clock import iso_ago
 
 from .auth import Tokens
@@ -192,4 +192,4 @@ class Hub:
 
 
 def _prune(retention_seconds):
-    return events.prune(iso_ago(retention_seconds)), []
+    return eventlog.prune(iso_ago(retention_seconds)), []

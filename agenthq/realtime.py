@@ -5,7 +5,7 @@ publish touches only its recipients. A connection is any object with .identity,
 import struct
 from collections import defaultdict
 
-from .events import CHANNEL, MEMBERS, ORG
+from .events import CHANNEL, IDENTITY, MEMBERS, ORG
 
 
 class Close:
@@ -107,6 +107,8 @@ class Registry:
             return connections
         if event.audience == MEMBERS:
             return [c for c in connections if c.identity.id in (event.members or ())]
+        if event.audience == IDENTITY:
+            return [c for c in connections if c.identity.id == event.recipient_id]
         return ()
 
     def publish(self, event):

@@ -1,6 +1,6 @@
 """Agents: directory, profile, heartbeat and presence status, key rotation, removal."""
 
-from .. import events, security
+from .. import eventlog, security
 from ..clock import now_iso
 from ..errors import Forbidden
 from ..models import Agent
@@ -44,7 +44,7 @@ def patch(identity, agent_id, data):
     agent.updated_at = now_iso()
     agent.save()
     activity.record(identity, "agent.updated", "agent", agent.id, {"fields": sorted(data)})
-    return agent.to_dict(), [events.agent_event("updated", agent.to_dict())]
+    return agent.to_dict(), [eventlog.agent_event("agent.updated", agent.to_dict())]
 
 
 def _may_manage(identity, agent):
@@ -58,7 +58,7 @@ def delete(identity, agent_id):
     data = agent.to_dict()
     agent.delete_instance()
     activity.record(identity, "agent.deleted", "agent", agent.id, {"name": agent.name})
-    return {"deleted": True}, [events.agent_event("deleted", data)]
+    return {"deleted": True}, [eventlog.agent_event("agent.deleted", data)]
 
 
 def rotate_key(identity, agent_id):
@@ -91,9 +91,9 @@ def set_status(agent, status, beat=False):
     if previous == status:
         return []
     if status == "offline":
-        kind = "offline"
+        name = "agent.offline"
     elif previous == "offline":
-        kind = "online"
+        name = "agent.online"
     else:
-        kind = "updated"
-    return [events.agent_event(kind, agent.to_dict())]
+        name = "agent.updated"
+    return [eventlog.agent_event(name, agent.to_dict())]

@@ -2,7 +2,7 @@
 
 from peewee import IntegrityError
 
-from .. import events
+from .. import eventlog
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Channel, ChannelMember
 from . import activity
@@ -21,7 +21,7 @@ def create(identity, data):
         raise Conflict("CHANNEL_EXISTS", "A channel with this name already exists", field="name") from None
     ChannelMember.create(channel_id=channel.id, member_id=identity.id, member_type=identity.kind)
     activity.record(identity, "channel.created", "channel", channel.id, {"name": channel.name, "type": channel.type})
-    return channel.to_dict(), [events.channel_event("created", channel.to_dict())]
+    return channel.to_dict(), [eventlog.channel_event("channel.created", channel.to_dict())]
 
 
 def list_channels(identity, query):

@@ -2,7 +2,7 @@
 
 import re
 
-from .. import events
+from .. import eventlog
 from ..clock import now_iso
 from ..errors import Forbidden, NotFound
 from ..models import Post, insert_row, database, is_postgres
@@ -21,7 +21,7 @@ def create(identity, data):
         parent_id=parent_id,
     )).to_dict()
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
-    return post, [events.post_event("created", post, channel.type)]
+    return post, [eventlog.post_event("post.created", post, channel.type)]
 
 
 def list_posts(identity, query):
@@ -113,7 +113,7 @@ def patch(identity, post_id, data):
     post.updated_at = now_iso()
     post.save()
     activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})
-    return post.to_dict(), [events.post_event("updated", post.to_dict())]
+    return post.to_dict(), [eventlog.post_event("post.updated", post.to_dict())]
 
 
 def delete(identity, post_id):
@@ -123,4 +123,4 @@ def delete(identity, post_id):
     data = post.to_dict()
     post.delete_instance()
     activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id})
-    return {"deleted": True}, [events.post_event("deleted", data)]
+    return {"deleted": True}, [eventlog.post_event("post.deleted", data)]

@@ -1,7 +1,7 @@
 """The event stream a socket reads: where it starts, whether a resume is possible, and the
 logged events to replay. Read-only; the events themselves are written by the other services."""
 
-from .. import events
+from .. import eventlog
 from ..models import ChannelMember
 from .common import access_channel
 
@@ -9,13 +9,13 @@ REPLAY_BATCH = 1000
 
 
 def newest_seq(identity):
-    return events.newest_seq(identity.org_id)
+    return eventlog.newest_seq(identity.org_id)
 
 
 def can_resume(identity, since):
     """False when events after `since` were pruned, or `since` is from another timeline
     (newer than anything logged here): the client must reload instead."""
-    return events.resume_floor(identity.org_id) <= since <= events.newest_seq(identity.org_id)
+    return eventlog.resume_floor(identity.org_id) <= since <= eventlog.newest_seq(identity.org_id)
 
 
 def subscribable(identity, channel_id):
@@ -26,8 +26,9 @@ def subscribable(identity, channel_id):
 def org_replay(identity, since):
     memberships = ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
     member_of = [row.channel_id for row in memberships]
-    return events.replay(identity.org_id, since, member_of=member_of, limit=REPLAY_BATCH)
+    return eventlog.replay(identity.org_id, since, member_of=member_of, limit=REPLAY_BATCH,
+                            recipient_id=identity.id)
 
 
 def channel_replay(identity, channel_id, since):
-    return events.replay(identity.org_id, since, channel_id=channel_id, limit=REPLAY_BATCH)
+    return eventlog.replay(identity.org_id, since, channel_id=channel_id, limit=REPLAY_BATCH)

@@ -2,7 +2,7 @@
 the services' own helpers, so a page never shows what the API would refuse."""
 
 from ..auth import Identity
-from ..events import newest_seq
+from ..eventlog import newest_seq
 from ..models import Activity, Agent, Channel, ChannelMember, Organization, Post, User
 from ..services import activity, posts
 from ..services.common import access_channel, access_post, readable_channel_ids

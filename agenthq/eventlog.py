@@ -1,0 +1,99 @@
+"""The durable event log behind lossless resume: events recorded with their seq in the write
+transaction of the change they report, read back for replay and for the broker, and pruned
+past the retention window. The events themselves, as plain data, are agenthq/events.py."""
+
+import dataclasses
+
+from . import events
+from .clock import now_iso
+from .events import CHANNEL, IDENTITY, MEMBERS, ORG, Event
+from .models import Channel, ChannelMember, Organization, insert_row, next_seq
+from .models import Event as EventRow
+
+
+def record(draft):
+    """Append to the log inside the caller's write transaction, so the event exists exactly
+    when the change it reports does; the audience filter is read in the same transaction."""
+    members = _members(draft.channel_id) if draft.members_only else None
+    event = Event(draft.org_id, next_seq(draft.org_id), draft.type, draft.audience, draft.channel_id, draft.data,
+                  now_iso(), members, draft.recipient_id)
+    insert_row(
+        EventRow, org_id=event.org_id, seq=event.seq, type=event.type, audience=event.audience,
+        channel_id=event.channel_id, recipient_id=event.recipient_id, data=event.data, timestamp=event.timestamp,
+    )
+    return event
+
+
+def post_event(name, post, channel_type=None):
+    """Record post.created / post.updated / post.deleted. Pass channel_type when the caller
+    has the channel, to spare a read."""
+    if channel_type is None:
+        channel_type = Channel.select(Channel.type).where(Channel.id == post["channel_id"]).scalar()
+    return record(events.post_event(name, post, channel_type != "public"))
+
+
+def agent_event(name, agent):
+    return record(events.agent_event(name, agent))
+
+
+def channel_event(name, channel):
+    return record(events.channel_event(name, channel))
+
+
+def _members(channel_id):
+    rows = ChannelMember.select(ChannelMember.member_id).where(ChannelMember.channel_id == channel_id)
+    return frozenset(row.member_id for row in rows)
+
+
+def newest_seq(org_id):
+    return Organization.select(Organization.last_seq).where(Organization.id == org_id).scalar() or 0
+
+
+def newest_seqs(org_ids):
+    """{org_id: newest seq} for several organizations in one query."""
+    rows = Organization.select(Organization.id, Organization.last_seq).where(Organization.id.in_(list(org_ids)))
+    return {row.id: row.last_seq for row in rows}
+
+
+def resume_floor(org_id):
+    """The lowest `since` that can still be resumed: events after it are all in the log."""
+    oldest = EventRow.select(EventRow.seq).where(EventRow.org_id == org_id).order_by(EventRow.seq).limit(1).scalar()
+    return oldest - 1 if oldest is not None else newest_seq(org_id)
+
+
+def replay(org_id, since, channel_id=None, member_of=(), limit=500, recipient_id=None):
+    """Logged events after `since`, oldest first: a channel's events, or (no channel_id) the
+    org-wide ones, including private-channel events of channels in member_of and, given
+    recipient_id, the IDENTITY events of that identity (of nobody else)."""
+    rows = EventRow.select().where((EventRow.org_id == org_id) & (EventRow.seq > since))
+    if channel_id:
+        rows = rows.where((EventRow.channel_id == channel_id) & (EventRow.audience == CHANNEL))
+    else:
+        wanted = (EventRow.audience == ORG) | ((EventRow.audience == MEMBERS) & EventRow.channel_id.in_(list(member_of)))
+        if recipient_id:
+            wanted = wanted | ((EventRow.audience == IDENTITY) & (EventRow.recipient_id == recipient_id))
+        rows = rows.where(wanted)
+    return [Event.from_row(row) for row in rows.order_by(EventRow.seq).limit(limit).dicts()]
+
+
+def logged(org_id, after, upto):
+    """Events after..upto of an organization, oldest first, each with the audience filter
+    (members) a publisher would have sent: what a process whose copy of the live stream
+    missed them delivers instead (agenthq/broker.py). Members are read now, not at write
+    time: a member who left since is not sent a post they may no longer read."""
+    rows = EventRow.select().where((EventRow.org_id == org_id) & (EventRow.seq > after) & (EventRow.seq <= upto))
+    found = []
+    for row in rows.order_by(EventRow.seq).dicts():
+        event = Event.from_row(row)
+        if event.audience == MEMBERS or (
+            event.audience == CHANNEL
+            and Channel.select().where((Channel.id == event.channel_id) & (Channel.type != "public")).exists()
+        ):
+            event = dataclasses.replace(event, members=_members(event.channel_id))
+        found.append(event)
+    return found
+
+
+def prune(older_than_iso):
+    """Forget events past the retention window; resume_floor() then asks for a resync."""
+    return EventRow.delete().where(EventRow.timestamp < older_than_iso).execute()

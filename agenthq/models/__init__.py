@@ -1,0 +1,40 @@
+"""The stored data, split by job: db (opening, pragmas, dialects), ids, tables (the models),
+schema (creation, migrations, signing secret) and fastpath (the hot SQL). Every name is
+re-exported here, so `from agenthq.models import Post` works as it always has."""
+
+from .db import SQLITE_PRAGMAS, connect, database, is_postgres, is_postgres_url, json_text
+from .fastpath import insert_row, next_seq, select_rows
+from .ids import new_id
+from .schema import (
+    FTS_SCHEMA,
+    MIGRATIONS,
+    POSTGRES_SEARCH_SCHEMA,
+    SCHEMA_LOCK,
+    SCHEMA_VERSION,
+    open_database,
+    signing_secret,
+)
+from .tables import (
+    MODELS,
+    Activity,
+    Agent,
+    BaseModel,
+    Channel,
+    ChannelMember,
+    Event,
+    JSONField,
+    Meta,
+    Organization,
+    Post,
+    StringField,
+    User,
+)
+
+__all__ = [
+    "SQLITE_PRAGMAS", "connect", "database", "is_postgres", "is_postgres_url", "json_text",
+    "insert_row", "next_seq", "select_rows", "new_id",
+    "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
+    "open_database", "signing_secret",
+    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "JSONField",
+    "Meta", "Organization", "Post", "StringField", "User",
+]

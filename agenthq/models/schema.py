@@ -1,0 +1,98 @@
+"""The schema: creating and migrating it at start (tables, full-text search on either
+database, the version), and the facts kept with it (the generated signing secret)."""
+
+import secrets
+
+from .db import connect, database, is_postgres
+from .tables import MODELS, Meta
+
+SCHEMA_VERSION = 2
+
+# An external-content FTS5 index over post.title/content, kept in step by triggers so that no
+# write path can forget it. The porter tokenizer lets "deploying" find "deploy".
+FTS_SCHEMA = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS post_fts USING fts5("
+    "title, content, content='post', content_rowid='rowid', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS post_fts_insert AFTER INSERT ON post BEGIN "
+    "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS post_fts_delete AFTER DELETE ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, title, content) "
+    "VALUES ('delete', old.rowid, old.title, old.content); END",
+    "CREATE TRIGGER IF NOT EXISTS post_fts_update AFTER UPDATE OF title, content ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, title, content) "
+    "VALUES ('delete', old.rowid, old.title, old.content); "
+    "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+)
+
+# PostgreSQL: a stored tsvector column kept by the database itself (a generated column, so no
+# write path can forget it), weighted title over content, with a GIN index. Its text search
+# configuration stems like FTS5's porter tokenizer but keeps stop words, so "and" or "not"
+# typed as words are found as words, exactly as on SQLite; and the text is cut into words
+# first (as FTS5's unicode61 does), or PostgreSQL's parser would read "<script>" as a tag
+# and "title:secret" as something other than two words, and index neither.
+POSTGRES_SEARCH_SCHEMA = (
+    "DO $$ BEGIN "
+    "IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'agenthq_stem') THEN "
+    "CREATE TEXT SEARCH DICTIONARY agenthq_stem (TEMPLATE = snowball, Language = english); END IF; "
+    "IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'agenthq_text') THEN "
+    "CREATE TEXT SEARCH CONFIGURATION agenthq_text (COPY = english); "
+    "ALTER TEXT SEARCH CONFIGURATION agenthq_text ALTER MAPPING FOR asciiword, word, hword, hword_part, "
+    "asciihword, hword_asciipart WITH agenthq_stem; END IF; END $$",
+    "ALTER TABLE post ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(title, ''), '\\W+', ' ', 'g')), 'A') || "
+    "setweight(to_tsvector('agenthq_text', regexp_replace(content, '\\W+', ' ', 'g')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS post_search ON post USING GIN (search)",
+)
+
+# Several hub processes may start at once on one PostgreSQL database: this transaction-scoped
+# advisory lock lets one of them create or migrate the schema while the others wait.
+SCHEMA_LOCK = 0x61676E74
+
+
+
+def _add_event_recipient(db):
+    # Version 2: events for one identity (audience "identity") keep their recipient. A column
+    # that may be null, so adding it rewrites no row, on SQLite as on PostgreSQL.
+    db.execute_sql('ALTER TABLE "event" ADD COLUMN "recipient_id" TEXT')
+
+
+# Migrations from version N to N+1, applied in order, all in the one transaction of the start.
+MIGRATIONS = {1: _add_event_recipient}
+
+
+def open_database(target):
+    """Bind the models to the database at target (a SQLite path or a postgresql:// URL),
+    create or migrate the schema, return it."""
+    db = connect(target)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    with db.atomic():
+        if is_postgres(db):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        db.create_tables(MODELS, safe=True)
+        for statement in POSTGRES_SEARCH_SCHEMA if is_postgres(db) else FTS_SCHEMA:
+            db.execute_sql(statement)
+        version = int(Meta.get_value("schema_version", 0))
+        if version == 0:
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](db)
+            version += 1
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database schema version {version} is newer than this AgentHQ ({SCHEMA_VERSION})"
+            )
+        Meta.set_value("schema_version", version)
+    db.close()
+    return db
+
+
+def signing_secret(configured):
+    """The configured JWT secret, else the one generated on first start and kept here."""
+    if configured:
+        return configured
+    with database.atomic():
+        # Several processes may start at once on one database: the first insert wins (the
+        # others wait for its commit and insert nothing), and all read back the same secret.
+        Meta.insert(key="jwt_secret", value=secrets.token_urlsafe(48)).on_conflict_ignore().execute()
+        return Meta.get_value("jwt_secret")

@@ -1,0 +1,238 @@
+"""The tables: one Peewee model per stored resource, with its to_dict() (the resource's public
+fields) and indexes."""
+
+import json
+
+from peewee import BooleanField, CharField, IntegerField, Model, TextField
+
+from ..clock import now_iso
+from .db import database
+from .ids import new_id
+
+
+class StringField(CharField):
+    """Text without a length in the schema: the limits live in the request schemas, and
+    PostgreSQL would enforce CharField's VARCHAR(255) (a 300-character title) where SQLite
+    never did. In SQLite the column type is the same TEXT affinity either way."""
+
+    def get_modifiers(self):
+        return None
+
+
+class JSONField(TextField):
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    """Key/value facts about this database: the schema version, the generated JWT secret."""
+
+    key = StringField(primary_key=True)
+    value = TextField()
+
+    @classmethod
+    def get_value(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row else default
+
+    @classmethod
+    def set_value(cls, key, value):
+        cls.insert(key=key, value=str(value)).on_conflict(
+            conflict_target=[cls.key], update={cls.value: str(value)}
+        ).execute()
+
+
+class Organization(BaseModel):
+    id = StringField(primary_key=True, default=new_id)
+    name = StringField()
+    slug = StringField(unique=True)
+    settings = JSONField(default=dict)
+    last_seq = IntegerField(default=0)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "slug": self.slug,
+            "settings": self.settings or {},
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class User(BaseModel):
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    email = StringField(unique=True)
+    password_hash = StringField()
+    name = StringField()
+    role = StringField(default="member")
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class Agent(BaseModel):
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    name = StringField()
+    description = TextField(default="")
+    status = StringField(default="offline")
+    last_heartbeat = StringField(null=True)
+    capabilities = JSONField(default=list)
+    metadata = JSONField(default=dict)
+    owner_user_id = StringField(null=True)
+    key_prefix = StringField(index=True)
+    key_hash = StringField()
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    PUBLIC_FIELDS = (
+        "id", "org_id", "name", "description", "status", "last_heartbeat",
+        "capabilities", "metadata", "owner_user_id", "created_at", "updated_at",
+    )
+
+    def to_dict(self):
+        return {name: getattr(self, name) for name in self.PUBLIC_FIELDS}
+
+
+class Channel(BaseModel):
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField()
+    name = StringField()
+    description = TextField(default="")
+    type = StringField(default="public")
+    created_by = StringField(null=True)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    class Meta:
+        indexes = ((("org_id", "name"), True),)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "name": self.name,
+            "description": self.description,
+            "type": self.type,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class ChannelMember(BaseModel):
+    channel_id = StringField()
+    member_id = StringField(index=True)
+    member_type = StringField()
+    joined_at = StringField(default=now_iso)
+
+    class Meta:
+        indexes = ((("channel_id", "member_id"), True),)
+
+
+class Post(BaseModel):
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField()
+    channel_id = StringField()
+    author_id = StringField()
+    author_type = StringField()
+    type = StringField(default="update")
+    title = StringField(null=True)
+    content = TextField()
+    metadata = JSONField(default=dict)
+    parent_id = StringField(null=True)
+    pinned = BooleanField(default=False)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    class Meta:
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False))
+
+    FIELDS = (
+        "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
+        "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
+    )
+
+    def to_dict(self):
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class Activity(BaseModel):
+    """Append-only audit log: rows are inserted, never updated or deleted."""
+
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField()
+    actor_id = StringField()
+    actor_type = StringField()
+    action = StringField()
+    resource_type = StringField(null=True)
+    resource_id = StringField(null=True)
+    details = JSONField(default=dict)
+    created_at = StringField(default=now_iso)
+
+    class Meta:
+        indexes = ((("org_id", "id"), False),)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "org_id": self.org_id,
+            "actor_id": self.actor_id,
+            "actor_type": self.actor_type,
+            "action": self.action,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "details": self.details or {},
+            "created_at": self.created_at,
+        }
+
+
+class Event(BaseModel):
+    """The durable event log behind lossless resume: one row per event, seq per organization.
+
+    audience is "org" (every connection of the org), "channel" (subscribers of channel_id),
+    "members" (members of the private channel channel_id) or "identity" (recipient_id alone);
+    agenthq/events.py has the table of names and audiences."""
+
+    org_id = StringField()
+    seq = IntegerField()
+    type = StringField()
+    audience = StringField()
+    channel_id = StringField(null=True)
+    recipient_id = StringField(null=True)  # schema version 2
+    data = JSONField()
+    timestamp = StringField(default=now_iso)
+
+    class Meta:
+        primary_key = False
+        indexes = (
+            (("org_id", "seq"), True),
+            (("org_id", "channel_id", "seq"), False),
+            (("timestamp",), False),
+        )
+
+
+MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, Activity, Event)
