@@ -4,9 +4,10 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, pages, posts, ws
+from .handlers import accounts, activity, agents, base, channels, org, posts, ws
 from .handlers import openapi
 from .hub import Hub
+from .web import pages
 from .ratelimit import RateLimits
 
 access_log = logging.getLogger("agenthq.access")

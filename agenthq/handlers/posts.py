@@ -12,7 +12,9 @@ class PostsHandler(BaseHandler):
 
     async def post(self):
         data = self.body(schemas.CREATE_POST)
-        self.reply(await self.hub.write(posts.create, self.identity, data), 201)
+        # Rendered here, before the write: never on the loop, never inside the writer's turn.
+        html = await self.settings["markdown"].render(data["content"])
+        self.reply(await self.hub.write(posts.create, self.identity, data, html), 201)
 
 
 class PostSearchHandler(BaseHandler):
@@ -27,7 +29,8 @@ class PostHandler(BaseHandler):
 
     async def patch(self, post_id):
         data = self.body(schemas.PATCH_POST)
-        self.reply(await self.hub.write(posts.patch, self.identity, post_id, data))
+        html = await self.settings["markdown"].render(data["content"]) if "content" in data else None
+        self.reply(await self.hub.write(posts.patch, self.identity, post_id, data, html))
 
     async def delete(self, post_id):
         self.reply(await self.hub.write(posts.delete, self.identity, post_id))

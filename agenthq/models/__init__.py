@@ -25,6 +25,7 @@ from .tables import (
     JSONField,
     Meta,
     Organization,
+    PageSession,
     Post,
     StringField,
     User,
@@ -36,5 +37,5 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "JSONField",
-    "Meta", "Organization", "Post", "StringField", "User",
+    "Meta", "Organization", "PageSession", "Post", "StringField", "User",
 ]

@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -56,8 +56,15 @@ def _add_event_recipient(db):
     db.execute_sql('ALTER TABLE "event" ADD COLUMN "recipient_id" TEXT')
 
 
+def _add_post_html(db):
+    # Version 3: the rendered HTML of a post. Existing rows stay NULL here (the page shows
+    # their plain text) and are filled by agenthq.web.backfill once the hub serves, off the
+    # loop, so an upgrade does not wait for every post to render.
+    db.execute_sql('ALTER TABLE "post" ADD COLUMN "html" TEXT')
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html}
 
 
 def open_database(target):

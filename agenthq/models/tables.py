@@ -162,6 +162,10 @@ class Post(BaseModel):
     type = StringField(default="update")
     title = StringField(null=True)
     content = TextField()
+    # The content rendered for the page (sanitized HTML), made before the write that stores
+    # the content (schema version 3); NULL for an older row until the backfill reaches it.
+    # Not part of the API's post (FIELDS).
+    html = TextField(null=True)
     metadata = JSONField(default=dict)
     parent_id = StringField(null=True)
     pinned = BooleanField(default=False)
@@ -178,6 +182,17 @@ class Post(BaseModel):
 
     def to_dict(self):
         return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class PageSession(BaseModel):
+    """A signed-in browser (agenthq.web.session): the SHA-256 of its cookie's random id.
+    Signing out deletes the row, which is what makes a copied cookie stop working."""
+
+    id = StringField(primary_key=True)
+    user_id = StringField(index=True)
+    org_id = StringField()
+    created_at = StringField(default=now_iso)
+    expires_at = StringField(index=True)
 
 
 class Activity(BaseModel):
@@ -235,4 +250,4 @@ class Event(BaseModel):
         )
 
 
-MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, Activity, Event)
+MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event)

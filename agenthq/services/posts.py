@@ -10,7 +10,9 @@ from . import activity
 from .common import access_channel, access_post, channel_page, paginate_fields, readable_channel_ids
 
 
-def create(identity, data):
+def create(identity, data, html=None):
+    """`html`: the content already rendered for the page (the caller renders it before the
+    write, off the loop and outside this transaction); None leaves the page its plain text."""
     channel = access_channel(identity, data["channel_id"])
     parent_id = data.get("parent_id")
     if parent_id and not Post.select().where((Post.id == parent_id) & (Post.channel_id == channel.id)).exists():
@@ -18,7 +20,7 @@ def create(identity, data):
     post = Post(**insert_row(
         Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
         type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
-        parent_id=parent_id,
+        parent_id=parent_id, html=html,
     )).to_dict()
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
     return post, [eventlog.post_event("post.created", post, channel.type)]
@@ -103,13 +105,15 @@ def _may_change(identity, post):
     return post.author_id == identity.id or identity.is_admin
 
 
-def patch(identity, post_id, data):
+def patch(identity, post_id, data, html=None):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can edit this post")
     for name in ("title", "content"):
         if name in data:
             setattr(post, name, data[name])
+    if "content" in data:
+        post.html = html  # never the old content's HTML (see create)
     post.updated_at = now_iso()
     post.save()
     activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})

@@ -1,55 +1,125 @@
 """Post Markdown to HTML that is safe to put in the page, whoever wrote the post.
 
-Two layers: raw HTML in the source is escaped (shown as text, as the author typed it), and
+Rendering runs once per write (the post's HTML is stored beside its Markdown), on a small
+thread pool before the write, never on the event loop and never on a request. The renderer
+is cmark-gfm (C, through cmarkgfm): CommonMark's reference design is linear in the input,
+whatever it is, and its test suite carries the pathological cases (bench/markdown.py
+measures them). The C call releases the GIL, so a render does not hold up the loop either.
+
+Two layers of safety: raw HTML in the source is shown as text, as the author typed it, and
 the output still goes through nh3's allow-list sanitizer, so a Markdown quirk or parser bug
 cannot smuggle a script, an event handler or a javascript: URL through."""
 
-import markdown as md
-import nh3
-from markupsafe import Markup
+import re
+from concurrent.futures import ThreadPoolExecutor
 
-EXTENSIONS = ("fenced_code", "tables", "sane_lists", "nl2br")
+import cmarkgfm
+import nh3
+from cmarkgfm.cmark import Options
+from markupsafe import Markup, escape
+
+EXTENSIONS = ("table", "strikethrough", "autolink")
+# Newlines are line breaks (agents write text, not wrapped prose). No CMARK_OPT_UNSAFE: raw
+# HTML could not pass anyway (see _LT), and URLs such as javascript: are dropped by cmark too.
+OPTIONS = Options.CMARK_OPT_HARDBREAKS
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "del", "code", "pre", "blockquote", "hr",
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tr", "th", "td",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# Every "<" of the source becomes this private-use character before parsing, so cmark sees no
+# raw HTML (and no <autolink>) at all, and after rendering it becomes "&lt;": the author's tag
+# is shown as text, in prose and in code alike. A private-use character typed by the author
+# is replaced first (U+FFFD) so it cannot turn into a "<". In a URL cmark percent-encodes the
+# placeholder; that becomes %3C, what a "<" in a URL is.
+_LT = "\ue000"
+_LT_IN_URL = "%EE%80%80"
 
-class _ImagesAsLinks(md.treeprocessors.Treeprocessor):
+# cmark's own rendering of an image (attribute values already escaped, and no "<" of the
+# author can reach the output, so this pattern sees only what cmark wrote).
+_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? />')
+
+
+def _image_as_link(match):
     """Remote images would load from anywhere (tracking pixels) and the page's CSP blocks
     them anyway: show an image as a link to it, named by its alt text."""
-
-    def run(self, root):
-        for element in root.iter("img"):
-            src, alt, tail = element.get("src", ""), element.get("alt", ""), element.tail
-            element.clear()  # also drops the tail (the text after the image): put it back
-            element.tail = tail
-            element.tag = "a"
-            element.set("href", src)
-            element.text = alt or src
+    src, alt = match.group(1), match.group(2)
+    return f'<a href="{src}">{alt or src}</a>'
 
 
-class _Safe(md.extensions.Extension):
-    def extendMarkdown(self, parser):
-        parser.preprocessors.deregister("html_block")
-        parser.inlinePatterns.deregister("html")
-        parser.treeprocessors.register(_ImagesAsLinks(parser), "images_as_links", 0)
+# HTML parsers (nh3's html5ever, and browsers) check their stack of open elements per tag, so
+# nesting thousands deep (20 KB of "> " is 10,000 blockquotes, "*a **a " repeated nests
+# emphasis as deep) costs quadratic time. cmark's output is well formed and holds only its own
+# tags, so one linear pass can drop every tag nested deeper than this; the text stays.
+MAX_DEPTH = 24
+_TAG = re.compile(r"<(/?)([a-z0-9]+)[^>]*>")
+_VOID = {"br", "hr", "img"}
 
 
-def render(text):
-    """Markdown source → sanitized HTML, marked safe for Jinja's autoescape."""
-    # A Markdown instance keeps state and is not thread-safe; a fresh one costs ~0.5 ms.
-    html = md.Markdown(extensions=[*EXTENSIONS, _Safe()]).convert(text or "")
-    return Markup(
-        nh3.clean(
-            html,
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            url_schemes=URL_SCHEMES,
-            link_rel="noopener noreferrer nofollow",
-        )
+def _flatten(html):
+    kept, out, last, depth = [], [], 0, 0
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2)
+        if name in _VOID:
+            continue
+        if closing:
+            keep = kept.pop() if kept else True
+            depth -= keep
+        else:
+            keep = depth < MAX_DEPTH
+            kept.append(keep)
+            depth += keep
+        if not keep:
+            out.append(html[last:match.start()])
+            last = match.end()
+    out.append(html[last:])
+    return "".join(out)
+
+
+def to_html(text):
+    """Markdown source → sanitized HTML (a str, to store)."""
+    source = (text or "").replace(_LT, "\ufffd").replace("<", _LT)
+    html = cmarkgfm.markdown_to_html_with_extensions(source, OPTIONS, EXTENSIONS)
+    # cmark blanks a URL it refuses (javascript:, data:): no href at all reads better than "".
+    html = _IMAGE.sub(_image_as_link, html).replace('<a href=""', "<a")
+    html = _flatten(html).replace(_LT_IN_URL, "%3C").replace(_LT, "&lt;")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
     )
+
+
+def plain(text):
+    """What a post shows while its HTML is not made yet (a row written before this column
+    existed, until the upgrade's backfill reaches it): its text, escaped, line breaks kept.
+    Linear and cheap, so it may run on a request."""
+    return Markup("<p>") + escape(text or "").replace("\n", Markup("<br>\n")) + Markup("</p>")
+
+
+def post_html(post):
+    """The Jinja filter: a post's stored HTML (already sanitized), else its plain text."""
+    html = post.get("html")
+    return Markup(html) if html is not None else plain(post.get("content"))
+
+
+class Renderer:
+    """The pool that renders Markdown before a write: a couple of threads of its own, so a
+    burst of large posts waits here, not in the database readers or the writer."""
+
+    def __init__(self, threads=2):
+        self._pool = ThreadPoolExecutor(threads, "markdown")
+
+    async def render(self, text):
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, to_html, text)
+
+    def close(self):
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -2,8 +2,9 @@
 the services' own helpers, so a page never shows what the API would refuse."""
 
 from ..auth import Identity
+from ..clock import now_iso
 from ..eventlog import newest_seq
-from ..models import Activity, Agent, Channel, ChannelMember, Organization, Post, User
+from ..models import Activity, Agent, Channel, ChannelMember, Organization, PageSession, Post, User
 from ..services import activity, posts
 from ..services.common import access_channel, access_post, readable_channel_ids
 from ..validation import is_id
@@ -11,9 +12,13 @@ from ..validation import is_id
 PAGE_SIZE = 30
 
 
-def session_identity(user_id, org_id):
-    """(Identity, user dict) of a session's user, or None once the user is gone."""
-    user = User.get_or_none((User.id == user_id) & (User.org_id == org_id))
+def session_identity(session_hash):
+    """(Identity, user dict) of a live session's user, or None once the session is signed out
+    or expired, or the user is gone."""
+    found = PageSession.get_or_none((PageSession.id == session_hash) & (PageSession.expires_at > now_iso()))
+    if found is None:
+        return None
+    user = User.get_or_none((User.id == found.user_id) & (User.org_id == found.org_id))
     if user is None:
         return None
     return Identity("user", user.id, user.org_id, user.role), user.to_dict()
@@ -73,12 +78,17 @@ def posts_page(identity, channel_id, before=None):
     rows = Post.select().where(Post.channel_id == channel.id)
     if before and is_id(before):
         rows = rows.where(Post.id < before)
-    rows = [p.to_dict() for p in rows.order_by(Post.id.desc()).limit(PAGE_SIZE + 1)]
+    rows = [_with_html(p) for p in rows.order_by(Post.id.desc()).limit(PAGE_SIZE + 1)]
     return post_views(identity, rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
 
 
+def _with_html(post):
+    """The API's post plus its stored HTML (the page never renders Markdown on a request)."""
+    return {**post.to_dict(), "html": post.html}
+
+
 def post_view(identity, post_id):
-    return post_views(identity, [access_post(identity, post_id).to_dict()])[0]
+    return post_views(identity, [_with_html(access_post(identity, post_id))])[0]
 
 
 def general_channel_id(identity):
@@ -106,6 +116,8 @@ def activity_page(identity, query):
 
 def search_page(identity, query):
     items, pagination = posts.search(identity, query)
+    html = {p.id: p.html for p in Post.select(Post.id, Post.html).where(Post.id.in_([i["id"] for i in items]))}
+    items = [{**item, "html": html.get(item["id"])} for item in items]
     channel_names = {
         c.id: c.name for c in Channel.select(Channel.id, Channel.name).where(Channel.org_id == identity.org_id)
     }

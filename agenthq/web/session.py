@@ -1,25 +1,29 @@
-"""The page session: a signed, httpOnly, SameSite cookie that names the signed-in user.
+"""The page session: a random id in an httpOnly, SameSite cookie, and a row on the server
+(stored as the id's SHA-256, like API keys) that names the signed-in user until it expires or
+the user signs out. Signing out deletes the row, so a copied cookie stops working too.
 
 The cookie never holds a token the API accepts; the page's JavaScript trades it (with an
 XSRF token) for a short-lived access token at POST /ui/token."""
 
 import hashlib
-import hmac
-import json
-import time
+import re
+import secrets
+
+from ..clock import iso_ago, now_iso
+from ..models import PageSession
 
 COOKIE = "ahq_session"
+_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 
-def cookie_secret(signing_secret):
-    """Derived from the hub's JWT secret, so sessions survive a restart like tokens do, but
-    never equal to it: a leak of one key must not forge the other kind of credential."""
-    return hmac.new(signing_secret.encode(), b"agenthq/web-session-cookie/v1", hashlib.sha256).hexdigest()
+def _hash(value):
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-def start(handler, user_id, org_id, lifetime):
-    value = json.dumps({"uid": user_id, "org": org_id, "iat": int(time.time())}, separators=(",", ":"))
-    handler.set_signed_cookie(
+async def start(handler, user_id, org_id, lifetime):
+    value = secrets.token_urlsafe(32)
+    await handler.hub.write(create, _hash(value), user_id, org_id, lifetime)
+    handler.set_cookie(
         COOKIE,
         value,
         expires_days=lifetime / 86400,
@@ -30,20 +34,30 @@ def start(handler, user_id, org_id, lifetime):
     )
 
 
-def read(handler, lifetime):
-    """(user_id, org_id) of a valid, unexpired session, else None."""
-    raw = handler.get_signed_cookie(COOKIE, max_age_days=lifetime / 86400 + 1)
-    if not raw:
-        return None
-    try:
-        data = json.loads(raw)
-        user_id, org_id, issued = str(data["uid"]), str(data["org"]), int(data["iat"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    if issued + lifetime < time.time():
-        return None
-    return user_id, org_id
+def read(handler):
+    """The stored form (hash) of the request's session id, or None. The row is looked up by
+    the caller, on a database thread."""
+    value = handler.get_cookie(COOKIE)
+    return _hash(value) if value and _SHAPE.match(value) else None
 
 
-def end(handler):
+async def end(handler, session_hash):
+    if session_hash:
+        await handler.hub.write(revoke, session_hash)
     handler.clear_cookie(COOKIE, path="/")
+
+
+# Database work (run by hub.write: it returns (result, events) like a service).
+
+def create(session_hash, user_id, org_id, lifetime):
+    now = now_iso()
+    # Sessions nobody signed out of would pile up: each sign-in sweeps the expired ones.
+    PageSession.delete().where(PageSession.expires_at < now).execute()
+    PageSession.create(id=session_hash, user_id=user_id, org_id=org_id, created_at=now,
+                       expires_at=iso_ago(-lifetime))
+    return None, []
+
+
+def revoke(session_hash):
+    PageSession.delete().where(PageSession.id == session_hash).execute()
+    return None, []

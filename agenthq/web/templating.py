@@ -1,5 +1,5 @@
-"""The Jinja environment of the pages: autoescape everywhere, Markdown only through the
-sanitizer, times in one format."""
+"""The Jinja environment of the pages: autoescape everywhere, post bodies only as the HTML
+stored at write time (sanitized then), times in one format."""
 
 import jinja2
 
@@ -20,11 +20,11 @@ def when(value):
 def environment(path):
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(path)),
-        autoescape=True,  # every {{ }} is escaped unless it went through markdown.render
+        autoescape=True,  # every {{ }} is escaped but a post's stored, sanitized HTML
         undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly, not silently
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["markdown"] = markdown.render
+    env.filters["post_html"] = markdown.post_html
     env.filters["when"] = when
     return env

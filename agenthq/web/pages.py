@@ -1,124 +1,13 @@
 """The web page: sign-up, sign-in and sign-out, the feed, agents, activity and search pages,
-the fragments the page's JavaScript fetches, and the cookie-to-token exchange.
-
-Unlike the REST handlers these authenticate with the session cookie, so XSRF protection stays
-on for every POST (Tornado checks it before prepare())."""
-
-import json
-import re
-
-from tornado.escape import url_escape
-from tornado.web import HTTPError, RequestHandler, StaticFileHandler
+the fragments the page's JavaScript fetches, and the cookie-to-token exchange."""
 
 from .. import schemas, security
-from ..config import ROOT
 from ..errors import ApiError
 from ..services import accounts
-from ..web import queries, session, templating
-
-# What a page may do, whatever a post contains: scripts and styles only from our own files
-# (no inline script, so injected markup cannot run), no plugins, no framing (clickjacking),
-# forms and <base> pinned to our origin.
-_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'{ws}; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$")
-
-
-def security_headers(handler):
-    host = handler.request.host
-    # 'self' covers ws:/wss: of our host in CSP 3 browsers; older ones need it spelled out.
-    ws = f" ws://{host} wss://{host}" if _HOST.match(host or "") else ""
-    handler.set_header("Content-Security-Policy", _CSP.format(ws=ws))
-    handler.set_header("X-Frame-Options", "DENY")
-    handler.set_header("X-Content-Type-Options", "nosniff")
-    handler.set_header("Referrer-Policy", "same-origin")
-    handler.set_header("Cross-Origin-Opener-Policy", "same-origin")
-
-
-def safe_next(target):
-    """Only a path on this site: an open redirect would make our sign-in page a phishing tool."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
-
-
-class PageHandler(RequestHandler):
-    login_required = True
-    fragment = False  # answers the page's fetch(): errors as short text, never a sign-in redirect
-
-    def initialize(self):
-        self.identity = None
-        self.user = None
-
-    @property
-    def hub(self):
-        return self.settings["hub"]
-
-    @property
-    def session_lifetime(self):
-        return self.hub.config.refresh_token_ttl
-
-    def set_default_headers(self):
-        security_headers(self)
-        # Pages hold an organization's data: keep them out of shared and back-button caches.
-        self.set_header("Cache-Control", "no-store")
-
-    async def prepare(self):
-        found = session.read(self, self.session_lifetime)
-        if found:
-            signed_in = await self.hub.read(queries.session_identity, *found)
-            if signed_in:
-                self.identity, self.user = signed_in
-        if self.login_required and self.identity is None:
-            if self.fragment or self.request.method not in ("GET", "HEAD"):
-                self.send_json({"error": "signed out"}, 401)
-            else:
-                self.redirect("/signin?next=" + url_escape(self.request.uri))
-
-    def context(self, **values):
-        return {
-            "xsrf_token": self.xsrf_token.decode(),
-            "static_url": self.static_url,
-            "user": self.user,
-            "is_admin": bool(self.identity and self.identity.is_admin),
-            "path": self.request.path,
-            "channel": None,  # the channel on screen, if any (the sidebar highlights it)
-            "q": "",  # the search box's text
-            **values,
-        }
-
-    def render_page(self, template, status=200, **values):
-        html = self.settings["jinja"].get_template(template).render(self.context(**values))
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(html)
-
-    def send_json(self, payload, status=200):
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(payload))
-
-    def write_error(self, status_code, **kwargs):
-        error = kwargs.get("exc_info", (None, None))[1]
-        if isinstance(error, ApiError):
-            status_code, message = error.status, error.message
-        elif status_code == 403:
-            message = "This form has expired. Reload the page and try again."
-        else:
-            message = "Something went wrong." if status_code >= 500 else "That did not work."
-        self.set_status(status_code)
-        if self.fragment:
-            self.send_json({"error": message}, status_code)
-        else:
-            self.render_page("error.html", status=status_code, status_code=status_code, message=message)
-
-    def log_exception(self, typ, value, tb):
-        if isinstance(value, (ApiError, HTTPError)):
-            return  # an answer, not a failure
-        super().log_exception(typ, value, tb)
+from . import assets, queries, session, templating
+from .backfill import Backfill
+from .handler import PageHandler, StaticHandler, safe_next
+from .markdown import Renderer
 
 
 class SignInHandler(PageHandler):
@@ -143,7 +32,7 @@ class SignInHandler(PageHandler):
                 self.set_header(name, value)
             self.render_page("signin.html", status=error.status, error=error.message, email=email, next=next_url)
             return
-        session.start(self, result["user"]["id"], result["user"]["org_id"], self.session_lifetime)
+        await self.sign_in(result["user"]["id"], result["user"]["org_id"])
         self.redirect(next_url)
 
 
@@ -165,15 +54,15 @@ class SignUpHandler(PageHandler):
         except ApiError as error:
             self.render_page("signup.html", status=error.status, error=error.message, field=error.field, values=values)
             return
-        session.start(self, result["user"]["id"], result["org"]["id"], self.session_lifetime)
+        await self.sign_in(result["user"]["id"], result["org"]["id"])
         self.redirect("/")
 
 
 class SignOutHandler(PageHandler):
     login_required = False
 
-    def post(self):
-        session.end(self)
+    async def post(self):
+        await session.end(self, self.session_hash)  # the server forgets it: a copy stops working
         self.redirect("/signin")
 
 
@@ -240,18 +129,16 @@ class SearchPageHandler(PageHandler):
         self.render_page("search.html", q=q, **{"results": [], "pagination": None, **data})
 
 
-class StaticHandler(StaticFileHandler):
-    def set_default_headers(self):
-        self.set_header("X-Content-Type-Options", "nosniff")
-
-
 def settings(hub):
-    """What the pages need in the Application's settings."""
+    """What the pages need in the Application's settings. The Markdown pool is here because
+    the REST post handlers use it too (they render before the write)."""
+    renderer = Renderer()
     return {
-        "jinja": templating.environment(ROOT / "templates"),
-        "static_path": str(ROOT / "static"),
+        "jinja": templating.environment(assets.templates()),
+        "static_path": str(assets.static()),
         "static_handler_class": StaticHandler,
-        "cookie_secret": session.cookie_secret(hub.tokens.secret),
+        "markdown": renderer,
+        "backfill": Backfill(renderer),
         "xsrf_cookies": True,  # REST and /ws opt out (bearer tokens); every page form is checked
         "xsrf_cookie_kwargs": {"httponly": True, "samesite": "Lax"},  # the page reads it from a <meta>
     }

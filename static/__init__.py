@@ -1,0 +1,1 @@
+"""The page's CSS, scripts and icon, shipped as the package agenthq.static (see setup.py)."""

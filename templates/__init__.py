@@ -1,0 +1,1 @@
+"""The page templates, shipped as the package agenthq.templates (see setup.py)."""
