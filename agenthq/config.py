@@ -4,9 +4,6 @@ import argparse
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _setting(default, help, env=None, flag=None, kind=None):
@@ -17,8 +14,10 @@ def _setting(default, help, env=None, flag=None, kind=None):
 class Config:
     host: str = _setting("127.0.0.1", "address to listen on", "AGENTHQ_HOST", "--host")
     port: int = _setting(3000, "port to listen on (0 picks a free one)", "AGENTHQ_PORT", "--port", int)
+    # Relative to the folder the hub starts in (an installed hub has no other home);
+    # run.py puts it beside itself instead.
     db: str = _setting(
-        str(ROOT / "agenthq.db"), "SQLite file path, or a postgresql://user:pass@host/db URL", "AGENTHQ_DB", "--db"
+        "agenthq.db", "SQLite file path, or a postgresql://user:pass@host/db URL", "AGENTHQ_DB", "--db"
     )
     # Scale-out (docs/scale-out.md): several processes share PostgreSQL and Redis.
     redis: str = _setting(
@@ -90,9 +89,10 @@ class Config:
         ]
 
     @classmethod
-    def from_env(cls, environ=None, **overrides):
+    def from_env(cls, environ=None, defaults=None, **overrides):
+        """Flags (overrides) over the environment over `defaults` over the declared defaults."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values = dict(defaults or {})
         for f in dataclasses.fields(cls):
             env = f.metadata["env"]
             if env and env in environ:
@@ -101,11 +101,11 @@ class Config:
         return cls(**values)
 
     @classmethod
-    def from_args(cls, argv=None, environ=None):
-        parser = build_parser()
+    def from_args(cls, argv=None, environ=None, defaults=None):
+        parser = build_parser(defaults)
         args = parser.parse_args(argv)
         overrides = {k: v for k, v in vars(args).items() if k in _field_names()}
-        return cls.from_env(environ, **overrides), args
+        return cls.from_env(environ, defaults, **overrides), args
 
 
 def _field_names():
@@ -119,16 +119,18 @@ def _convert(f, raw):
     return kind(raw) if kind else raw
 
 
-def build_parser():
+def build_parser(defaults=None):
+    defaults = defaults or {}
     parser = argparse.ArgumentParser(prog="agenthq", description="Run the AgentHQ hub.")
     for f in dataclasses.fields(Config):
         if f.metadata["flag"]:
+            default = defaults.get(f.name, f.default)
             parser.add_argument(
                 f.metadata["flag"],
                 dest=f.name,
                 type=f.metadata["kind"] or str,
                 default=None,
-                help=f"{f.metadata['help']} (env {f.metadata['env']}, default {f.default})",
+                help=f"{f.metadata['help']} (env {f.metadata['env']}, default {default})",
             )
     # Not a setting of the hub but a way to start it, so it is a flag only (see agenthq.demo).
     parser.add_argument("--demo", action="store_true", help="seed a demo organization and run three simulated agents")
