@@ -16,7 +16,7 @@ def config_table():
     for field in dataclasses.fields(Config):
         default = field.default
         if field.name == "db":
-            default = "agenthq.db beside run.py"
+            default = "./agenthq.db where the hub starts (run.py: beside run.py)"
         elif field.name == "redis":
             default = "(none: one process)"
         elif default == ():
