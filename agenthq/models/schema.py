@@ -59,8 +59,10 @@ def _add_event_recipient(db):
 def _add_post_html(db):
     # Version 3: the rendered HTML of a post. Existing rows stay NULL here (the page shows
     # their plain text) and are filled by agenthq.web.backfill once the hub serves, off the
-    # loop, so an upgrade does not wait for every post to render.
-    db.execute_sql('ALTER TABLE "post" ADD COLUMN "html" TEXT')
+    # loop, so an upgrade does not wait for every post to render. create_tables has already
+    # made the column in a database that had no post table yet.
+    if "html" not in {column.name for column in db.get_columns("post")}:
+        db.execute_sql('ALTER TABLE "post" ADD COLUMN "html" TEXT')
 
 
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.

@@ -10,6 +10,7 @@ Two layers of safety: raw HTML in the source is shown as text, as the author typ
 the output still goes through nh3's allow-list sanitizer, so a Markdown quirk or parser bug
 cannot smuggle a script, an event handler or a javascript: URL through."""
 
+import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -117,8 +118,6 @@ class Renderer:
         self._pool = ThreadPoolExecutor(threads, "markdown")
 
     async def render(self, text):
-        import asyncio
-
         return await asyncio.get_running_loop().run_in_executor(self._pool, to_html, text)
 
     def close(self):
