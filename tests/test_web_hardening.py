@@ -243,7 +243,8 @@ async def test_a_made_up_session_id_is_no_session(http_client, base_url):
 
 @pytest.mark.gen_test
 async def test_static_paths_with_control_characters_are_not_found(http_client, base_url):
-    for path in ("/static/app.css%00.js", "/static/%00", "/static/app.css%0a", "/static/js/%01api.js"):
+    for path in ("/static/app.css%00.js", "/static/%00", "/static/app.css%0a", "/static/js/%01api.js",
+                 "/static/__init__.py"):
         response = await http_client.fetch(base_url + path, raise_error=False)
         assert response.code == 404, (path, response.code)
         assert b"Traceback" not in response.body

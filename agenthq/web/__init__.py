@@ -1,2 +1,3 @@
-"""Page-only code for the web UI: the session cookie, safe Markdown, templating, and the
-database reads the pages need. The REST API never imports this package."""
+"""The web UI's Python side: page handlers, server-side sessions, Markdown rendered at write
+time, templating, and the database reads the pages need. The REST API never imports this
+package (its post handlers use the Markdown pool through the Application's settings)."""

@@ -145,6 +145,8 @@ class StaticHandler(StaticFileHandler):
     def parse_url_path(self, url_path):
         # A NUL (from %00) makes the file system calls raise instead of answer; no file of
         # ours has a control character in its name, so such a path is simply not found.
-        if any(ord(c) < 0x20 or c == "\x7f" for c in url_path):
+        # The folder is also a Python package (its __init__.py ships it in the wheel): that
+        # file is not one of the page's.
+        if any(ord(c) < 0x20 or c == "\x7f" for c in url_path) or url_path.endswith(".py"):
             raise HTTPError(404)
         return super().parse_url_path(url_path)
