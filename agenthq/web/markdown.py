@@ -57,26 +57,28 @@ def _image_as_link(match):
 # emphasis as deep) costs quadratic time. cmark's output is well formed and holds only its own
 # tags, so one linear pass can drop every tag nested deeper than this; the text stays.
 MAX_DEPTH = 24
-_TAG = re.compile(r"<(/?)([a-z0-9]+)[^>]*>")
-_VOID = {"br", "hr", "img"}
+_TAG = re.compile(r"<(/?)(?!br |hr |img )[a-z0-9]+[^>]*>")  # void tags never nest
 
 
 def _flatten(html):
-    kept, out, last, depth = [], [], 0, 0
+    if html.count("<") <= MAX_DEPTH:  # too few tags to nest that deep (C speed)
+        return html
+    out, kept, depth, last = [], [], 0, 0
     for match in _TAG.finditer(html):
-        closing, name = match.group(1), match.group(2)
-        if name in _VOID:
+        if match.group(1):
+            if not kept:  # a closing tag without its opening (cmark writes none): keep it
+                continue
+            if kept.pop():
+                depth -= 1
+                continue
+        elif depth < MAX_DEPTH:
+            kept.append(True)
+            depth += 1
             continue
-        if closing:
-            keep = kept.pop() if kept else True
-            depth -= keep
         else:
-            keep = depth < MAX_DEPTH
-            kept.append(keep)
-            depth += keep
-        if not keep:
-            out.append(html[last:match.start()])
-            last = match.end()
+            kept.append(False)
+        out.append(html[last:match.start()])  # a tag too deep: drop it, keep the text
+        last = match.end()
     out.append(html[last:])
     return "".join(out)
 
