@@ -38,6 +38,7 @@ def installed(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
                     "-q", "-w", str(base / "dist"), str(source)], check=True, capture_output=True, timeout=300)
     wheel = next((base / "dist").glob("agenthq-*.whl"))
+    shutil.rmtree(source / "build", ignore_errors=True)
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     site = next(venv.glob("lib/python*/site-packages"))
@@ -46,11 +47,11 @@ def installed(tmp_path_factory):
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     str(wheel)], check=True, capture_output=True, timeout=300)
-    return wheel, venv
+    return wheel, venv, source
 
 
 def test_the_wheel_carries_the_templates_and_static_files(installed):
-    wheel, _ = installed
+    wheel, _, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder, pattern in (("templates", "*.html"), ("static", "*.css"), ("static/js", "*.js")):
         for path in (ROOT / folder).glob(pattern):
@@ -101,7 +102,7 @@ def _browse_every_page(url):
 
 @pytest.mark.parametrize("how", ["agenthq serve", "python -m agenthq serve"])
 def test_the_installed_hub_serves_every_page_from_any_folder(installed, tmp_path, how):
-    _, venv = installed
+    _, venv, _ = installed
     command = [str(venv / "bin" / "agenthq"), "serve"] if how == "agenthq serve" else \
         [str(venv / "bin" / "python"), "-m", "agenthq", "serve"]
     folder = tmp_path / "somewhere"
@@ -114,3 +115,15 @@ def test_the_installed_hub_serves_every_page_from_any_folder(installed, tmp_path
     # Its default database is ./agenthq.db where it started, not in site-packages.
     assert hub.database == "agenthq.db" and (folder / "agenthq.db").exists()
     assert not list(venv.glob("lib/python*/site-packages/**/agenthq.db"))
+
+
+def test_run_py_in_a_checkout_keeps_its_database_beside_it(installed, tmp_path):
+    _, _, checkout = installed  # a copy of the checkout, so the real one gets no database
+    hub = Hub([sys.executable, str(checkout / "run.py")], tmp_path)
+    try:
+        with urllib.request.urlopen(hub.url + "/signin", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        hub.stop()
+    assert hub.database == str(checkout / "agenthq.db") and (checkout / "agenthq.db").exists()
+    assert not (tmp_path / "agenthq.db").exists()
