@@ -1,0 +1,23 @@
+"""Sign-up and sign-in as the API and the web page both run them: the cheap checks and limits
+first, then the password's slow hash on its own pool (agenthq/passwords.py), then the write or
+the tokens. Never a database thread or the event loop for scrypt."""
+
+from .errors import InvalidCredentials
+from .services import accounts
+
+
+async def sign_up(hub, passwords, limits, data, address):
+    await limits.check_registration(address)
+    await hub.read(accounts.check_available, data)
+    password_hash = await passwords.hash(data["password"])
+    return await hub.write(accounts.register, data, password_hash, hub.tokens)
+
+
+async def sign_in(hub, passwords, limits, data, address):
+    async def attempt():
+        user, stored = await hub.read(accounts.credentials, data["email"])
+        if not await passwords.verify(data["password"], stored):
+            raise InvalidCredentials()
+        return accounts.signed_in(user, hub.tokens)
+
+    return await limits.login(data["email"], address, attempt)
