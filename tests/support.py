@@ -114,6 +114,19 @@ class Org:
         return data["user"], data["accessToken"]
 
 
+async def post_from(address, http_client, port, path, body):
+    """POST as a client at another loopback address (127.0.0.2, ...): the hub sees that as
+    the client's address, as it would a second machine's. Returns (status, body, headers)."""
+    request = HTTPRequest(
+        f"http://127.0.0.1:{port}{path}", method="POST", body=json.dumps(body),
+        headers={"Content-Type": "application/json"}, network_interface=address, request_timeout=20,
+    )
+    response = await http_client.fetch(request, raise_error=False)
+    payload = json.loads(response.body)
+    check_envelope(response.code, payload, path)
+    return response.code, payload, response.headers
+
+
 def _looks_like_id(value):
     return len(value) == 26 and value.isalnum() and value.isupper()
 
