@@ -41,6 +41,13 @@ class SearchTooSlow(Unavailable):
     default_message = "Search took too long; narrow it with more or rarer words"
 
 
+def _too_slow(seconds):
+    # Logged (without the query, which is the user's text) so that an operator sees searches
+    # meeting the budget and can raise it or look for the cause.
+    log.info("a search was stopped at its time budget of %.3g s", seconds)
+    return SearchTooSlow()
+
+
 def _cancelled_by_timeout(error):
     """PostgreSQL cancelled the statement for statement_timeout (SQLSTATE 57014); peewee wraps
     psycopg's error, which it keeps as its first argument."""
@@ -129,7 +136,7 @@ class Storage:
                     return fn(*args)
                 except peewee.OperationalError as error:
                     if _cancelled_by_timeout(error):
-                        raise SearchTooSlow() from None
+                        raise _too_slow(seconds) from None
                     raise
             return run
 
@@ -143,7 +150,7 @@ class Storage:
                 return fn(*args)
             except (peewee.OperationalError, sqlite3.OperationalError) as error:
                 if "interrupted" in str(error) and time.monotonic() > deadline:
-                    raise SearchTooSlow() from None
+                    raise _too_slow(seconds) from None
                 raise
             finally:
                 connection.set_progress_handler(None, 0)
