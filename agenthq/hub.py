@@ -14,9 +14,9 @@ from .auth import Tokens
 from .cluster import Cluster
 from .errors import Unavailable
 from .models import is_postgres_url, open_database, signing_secret
+from .passwords import Passwords
 from .realtime import Close, Registry
 from .services import presence
-from .passwords import Passwords
 from .storage import Storage
 
 log = logging.getLogger("agenthq")

@@ -7,14 +7,18 @@ from .errors import InvalidCredentials, Unavailable
 from .services import accounts
 
 
-async def sign_up(hub, passwords, limits, data, address):
+async def sign_up(settings, data, address):
+    """settings: the Application's (hub, passwords, rate_limits)."""
+    hub, passwords, limits = settings["hub"], settings["passwords"], settings["rate_limits"]
     await limits.check_registration(address)
     await hub.read(accounts.check_available, data)
     password_hash = await passwords.hash(data["password"])
     return await hub.write(accounts.register, data, password_hash, hub.tokens)
 
 
-async def sign_in(hub, passwords, limits, data, address):
+async def sign_in(settings, data, address):
+    hub, passwords, limits = settings["hub"], settings["passwords"], settings["rate_limits"]
+
     async def attempt():
         user, stored = await hub.read(accounts.credentials, data["email"])
         if not await passwords.verify(data["password"], stored):

@@ -11,8 +11,7 @@ class RegisterHandler(BaseHandler):
 
     async def post(self):
         data = self.body(schemas.REGISTER)
-        settings = self.settings
-        self.reply(await sign_up(self.hub, settings["passwords"], settings["rate_limits"], data, self.request.remote_ip), 201)
+        self.reply(await sign_up(self.settings, data, self.request.remote_ip), 201)
 
 
 class LoginHandler(BaseHandler):
@@ -20,8 +19,7 @@ class LoginHandler(BaseHandler):
 
     async def post(self):
         data = self.body(schemas.LOGIN)
-        settings = self.settings
-        self.reply(await sign_in(self.hub, settings["passwords"], settings["rate_limits"], data, self.request.remote_ip))
+        self.reply(await sign_in(self.settings, data, self.request.remote_ip))
 
 
 class RefreshHandler(BaseHandler):

@@ -136,8 +136,7 @@ class SignInHandler(PageHandler):
             data = schemas.LOGIN.validate({"email": email, "password": self.get_body_argument("password", "")})
             # The same failed-sign-in limits as POST /auth/login: the form must not be a side
             # door for guessing passwords.
-            result = await sign_in(self.hub, self.settings["passwords"], self.settings["rate_limits"], data,
-                                   self.request.remote_ip)
+            result = await sign_in(self.settings, data, self.request.remote_ip)
         except ApiError as error:
             for name, value in error.headers.items():
                 self.set_header(name, value)
@@ -160,8 +159,7 @@ class SignUpHandler(PageHandler):
         values = {f: self.get_body_argument(f, "") for f in SIGNUP_FIELDS}
         try:
             data = schemas.REGISTER.validate({**values, "password": self.get_body_argument("password", "")})
-            result = await sign_up(self.hub, self.settings["passwords"], self.settings["rate_limits"], data,
-                                   self.request.remote_ip)
+            result = await sign_up(self.settings, data, self.request.remote_ip)
         except ApiError as error:
             self.render_page("signup.html", status=error.status, error=error.message, field=error.field, values=values)
             return
