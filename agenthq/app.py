@@ -43,6 +43,7 @@ def make_app(config, hub=None):
         log_function=log_request,
         # With Redis the buckets are shared by every process (agenthq/redis_buckets.py).
         rate_limits=RateLimits(config, hub.cluster.buckets) if hub.cluster else RateLimits(config),
+        passwords=hub.passwords,
         websocket_max_message_size=config.ws_max_message,
         # Protocol pings find dead peers that never said goodbye (a pulled cable).
         websocket_ping_interval=config.heartbeat_interval,

@@ -36,6 +36,23 @@ class Config:
     )
     max_body_bytes: int = _setting(1 << 20, "largest accepted request body", "AGENTHQ_MAX_BODY", kind=int)
     db_readers: int = _setting(2, "threads that serve database reads", "AGENTHQ_DB_READERS", kind=int)
+    # Slow work on its own small pools, so that it never holds up the readers (docs/security.md).
+    search_threads: int = _setting(1, "threads that run full-text searches", "AGENTHQ_SEARCH_THREADS", kind=int)
+    search_queue: int = _setting(
+        8, "searches waiting beyond those running before 503", "AGENTHQ_SEARCH_QUEUE", kind=int
+    )
+    search_timeout: float = _setting(
+        2.0, "seconds one search may run before it is stopped with 503 (0: no limit)", "AGENTHQ_SEARCH_TIMEOUT",
+        kind=float,
+    )
+    password_cost: int = _setting(
+        2**14, "scrypt cost N of new password hashes (a power of two); each hash keeps its own, so a change "
+        "locks no one out. Lower only for tests", "AGENTHQ_PASSWORD_COST", kind=int,
+    )
+    password_threads: int = _setting(1, "threads that hash passwords", "AGENTHQ_PASSWORD_THREADS", kind=int)
+    password_queue: int = _setting(
+        16, "password hashes waiting beyond those running before 503", "AGENTHQ_PASSWORD_QUEUE", kind=int
+    )
     # Real-time settings (spec section 4).
     heartbeat_interval: int = _setting(
         30, "seconds between client heartbeats, told to clients", "AGENTHQ_HEARTBEAT_INTERVAL", kind=float
@@ -70,14 +87,30 @@ class Config:
         1000, "WebSocket message burst per identity, all its sockets together", "AGENTHQ_WS_IDENTITY_BURST", kind=int
     )
     login_account_failures: int = _setting(
-        10, "failed sign-ins per account within login_window before 429", "AGENTHQ_LOGIN_ACCOUNT_FAILURES", kind=int
+        10, "failed sign-ins per account from one client address within login_window before 429",
+        "AGENTHQ_LOGIN_ACCOUNT_FAILURES", kind=int,
     )
     login_address_failures: int = _setting(
-        50, "failed sign-ins per client address within login_window before 429", "AGENTHQ_LOGIN_ADDRESS_FAILURES",
-        kind=int,
+        50, "failed sign-ins per client address (all accounts) within login_window before 429",
+        "AGENTHQ_LOGIN_ADDRESS_FAILURES", kind=int,
+    )
+    login_account_total_failures: int = _setting(
+        100, "failed sign-ins per account from all addresses within login_window before addresses it never "
+        "signed in from get 429", "AGENTHQ_LOGIN_ACCOUNT_TOTAL_FAILURES", kind=int,
     )
     login_window: float = _setting(
         900, "seconds over which the allowed failed sign-ins come back", "AGENTHQ_LOGIN_WINDOW", kind=float
+    )
+    login_known_address_ttl: float = _setting(
+        30 * 24 * 3600, "seconds an address an account signed in from stays known-good for it",
+        "AGENTHQ_LOGIN_KNOWN_ADDRESS_TTL", kind=float,
+    )
+    register_address_limit: int = _setting(
+        20, "sign-ups per client address within register_window before 429 (0: no limit)",
+        "AGENTHQ_REGISTER_ADDRESS_LIMIT", kind=int,
+    )
+    register_window: float = _setting(
+        3600, "seconds over which the allowed sign-ups come back", "AGENTHQ_REGISTER_WINDOW", kind=float
     )
     log_level: str = _setting("INFO", "logging level", "AGENTHQ_LOG_LEVEL", "--log-level")
 

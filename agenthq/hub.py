@@ -14,6 +14,7 @@ from .auth import Tokens
 from .cluster import Cluster
 from .errors import Unavailable
 from .models import is_postgres_url, open_database, signing_secret
+from .passwords import Passwords
 from .realtime import Close, Registry
 from .services import presence
 from .storage import Storage
@@ -28,7 +29,11 @@ class Hub:
         db = open_database(config.db)
         with db.connection_context():
             secret = signing_secret(config.jwt_secret)
-        self.storage = Storage(db, config.db_readers)
+        self.storage = Storage(
+            db, config.db_readers, config.search_threads, config.search_queue, config.search_timeout
+        )
+        # Sign-up and sign-in hash on their own threads, never the readers (agenthq/passwords.py).
+        self.passwords = Passwords(config.password_cost, config.password_threads, config.password_queue)
         # API keys are cached only where every rotation passes through this process: with
         # other processes on the database, one of them may rotate a key.
         shared = bool(config.redis) or is_postgres_url(config.db)
@@ -101,6 +106,7 @@ class Hub:
     def close(self):
         if self._maintenance:
             self._maintenance.cancel()
+        self.passwords.close()
         self.storage.close()
 
     def disconnect_agent(self, agent_id, reason):

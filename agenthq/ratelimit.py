@@ -86,16 +86,46 @@ class MemoryBuckets:
         return len(self._buckets)
 
 
+class KnownAddresses:
+    """Addresses each account signed in from lately. Kept in a bucket table, so that the same
+    code serves one process (MemoryBuckets) and several (RedisBuckets): remembering a pair
+    empties its one-token bucket, which refills (is forgotten) after `ttl` seconds, so "not
+    full" means "signed in from here within ttl"."""
+
+    def __init__(self, buckets, ttl):
+        self._buckets = buckets(1.0 / max(1.0, float(ttl)), 1)
+
+    async def remember(self, key):
+        await self._buckets.reset(key)  # a fresh ttl, not one stacked on the last
+        await self._buckets.spend(key)
+
+    async def knows(self, key):
+        return bool(await self._buckets.peek(key))
+
+
 class RateLimits:
-    """The limits of one hub: REST requests per identity, failed sign-ins per account and per
-    client address. Made from the Config; travels in the Application settings."""
+    """The limits of one hub: REST requests and WebSocket messages per identity, sign-ups per
+    client address, and failed sign-ins (docs/security.md). Made from the Config; travels in
+    the Application settings."""
 
     def __init__(self, config, buckets=MemoryBuckets):
         window = max(1.0, float(config.login_window))
         self.rest = buckets(config.rest_rate, config.rest_burst)
         self.ws = buckets(config.ws_identity_rate, config.ws_identity_burst)
-        self.login_account = buckets(config.login_account_failures / window, config.login_account_failures)
+        # Failed sign-ins are counted three ways. Per (address, account): the guesser is
+        # slowed, the owner elsewhere is not. Per address: one address spraying many accounts.
+        # Per account, all addresses together, with a higher limit: many addresses guessing at
+        # one account; this one spares the addresses the account signed in from before, so
+        # that a distributed attack cannot lock the owner out (OWASP's authentication
+        # guidance: lockout must not become a denial of service).
+        self.login_pair = buckets(config.login_account_failures / window, config.login_account_failures)
         self.login_address = buckets(config.login_address_failures / window, config.login_address_failures)
+        self.login_account = buckets(
+            config.login_account_total_failures / window, config.login_account_total_failures
+        )
+        self.known = KnownAddresses(buckets, config.login_known_address_ttl)
+        register_window = max(1.0, float(config.register_window))
+        self.register = buckets(config.register_address_limit / register_window, config.register_address_limit)
 
     async def check_request(self, identity):
         wait = await self.rest.take(identity.id)
@@ -109,23 +139,36 @@ class RateLimits:
         if wait:
             raise RateLimited(wait, "Too many messages; slow down")
 
-    async def login(self, email, address, attempt):
-        """Run attempt() (the password check) unless this account or address has failed too
-        often lately. Failures count against both; a success clears the account's count but
-        not the address's, or one good account would let an address guess at all others.
-
-        Refused before the password is checked, so a blocked attacker costs us no scrypt
-        and learns nothing, even when the guess is right."""
-        account = "account:" + email
-        client = "address:" + (address or "unknown")
-        wait = max(await self.login_account.peek(account), await self.login_address.peek(client))
+    async def check_registration(self, address):
+        """Every sign-up attempt that passed validation spends one of its address's: each may
+        cost a password hash, and each 409 tells whether an email or slug exists."""
+        wait = await self.register.take("register:" + (address or "unknown"))
         if wait:
-            raise RateLimited(wait, "Too many failed sign-ins; try again later")
+            raise RateLimited(wait, "Too many sign-ups from this address; try again later")
+
+    async def login(self, email, address, attempt):
+        """Run attempt() (the password check) unless failures this attempt counts against are
+        over their limit. Refused before the password is checked, so a blocked attacker costs
+        us no scrypt and learns nothing, even when the guess is right.
+
+        A success clears only its (address, account) count: the address's stays, or one good
+        account would let an address guess at all others, and the account's stays, or the
+        owner signing in would wipe a distributed attacker's slate."""
+        address = address or "unknown"
+        pair, client, account = f"pair:{address}:{email}", "address:" + address, "account:" + email
+        known = await self.known.knows(f"known:{email}:{address}")
+        waits = [await self.login_pair.peek(pair)]
+        if not known:
+            waits += [await self.login_address.peek(client), await self.login_account.peek(account)]
+        if max(waits):
+            raise RateLimited(max(waits), "Too many failed sign-ins; try again later")
         try:
             result = await attempt()
         except InvalidCredentials:
-            await self.login_account.spend(account)
+            await self.login_pair.spend(pair)
             await self.login_address.spend(client)
+            await self.login_account.spend(account)
             raise
-        await self.login_account.reset(account)
+        await self.login_pair.reset(pair)
+        await self.known.remember(f"known:{email}:{address}")
         return result

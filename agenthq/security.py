@@ -13,29 +13,45 @@ API_KEY_PREFIX = "ahq_"
 LOOKUP_CHARS = 12
 JWT_ALGORITHM = "HS256"
 
-# scrypt cost for human passwords: about 50 ms on one core here, run off the event loop.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+# scrypt for human passwords. N is the cost (CPU and memory): 2**14 takes about 50 ms on one
+# core here and 16 MiB. Each hash records its own N, so a hash made at one cost still verifies
+# after the setting changes; r and p are fixed.
+DEFAULT_PASSWORD_COST = 2**14
+_R, _P, _DKLEN = 8, 1, 32
+# Room for a cost up to 2**16 (64 MiB per hash at r=8).
+_MAXMEM = 80 << 20
 
 
-def hash_password(password):
+def check_password_cost(cost):
+    """The cost, or ValueError naming what is wrong with it (a setting read at start)."""
+    if not isinstance(cost, int) or cost < 2 or cost & (cost - 1) or 128 * _R * cost > _MAXMEM:
+        raise ValueError(f"password cost must be a power of two from 2 to {_MAXMEM // (128 * _R)}, not {cost!r}")
+    return cost
+
+
+def hash_password(password, cost=DEFAULT_PASSWORD_COST):
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, maxmem=64 << 20, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${salt.hex()}${digest.hex()}"
+    digest = _scrypt(password, salt, cost)
+    return f"scrypt${cost}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password, stored):
     try:
-        _, n, salt, digest = stored.split("$")
-        params = dict(_SCRYPT, n=int(n))
-        candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), maxmem=64 << 20, **params)
+        _, cost, salt, digest = stored.split("$")
+        candidate = _scrypt(password, bytes.fromhex(salt), check_password_cost(int(cost)))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-# A stored hash that no password matches, verified against when the email is unknown so that
-# "no such user" and "wrong password" take the same time.
-DUMMY_PASSWORD_HASH = hash_password(secrets.token_urlsafe(16))
+def password_cost(stored):
+    """The cost a stored hash was made at (None if it is not one of ours)."""
+    parts = stored.split("$")
+    return int(parts[1]) if len(parts) == 4 and parts[0] == "scrypt" and parts[1].isdigit() else None
+
+
+def _scrypt(password, salt, cost):
+    return hashlib.scrypt(password.encode(), salt=salt, n=cost, r=_R, p=_P, dklen=_DKLEN, maxmem=_MAXMEM)
 
 
 def new_api_key():

@@ -1,18 +1,22 @@
 """Database work off the event loop: one writer thread (so writes, and the event seqs they
-assign, commit in order) and a small pool of readers (WAL lets them run beside the writer).
-Every call runs inside one transaction; nothing awaits inside it."""
+assign, commit in order), a small pool of readers (WAL lets them run beside the writer) and a
+separate pool for slow reads (search) with a time budget per query, so that the readers every
+request needs (token checks) never wait behind them. Every call runs inside one transaction;
+nothing awaits inside it."""
 
 import asyncio
 import logging
 import re
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import peewee
 
 from .errors import Unavailable, ValidationError
 from .models import is_postgres
+from .pools import BoundedPool
 
 log = logging.getLogger("agenthq")
 _UNAVAILABLE = re.compile(r"disk is full|readonly database|disk I/O error|database is locked|unable to open")
@@ -29,13 +33,40 @@ def _unavailable(error):
     return None
 
 
+# How often (in SQLite virtual-machine steps, about 10-50 us) a search checks its deadline.
+PROGRESS_STEPS = 2000
+
+
+class SearchTooSlow(Unavailable):
+    default_message = "Search took too long; narrow it with more or rarer words"
+
+
+def _too_slow(seconds):
+    # Logged (without the query, which is the user's text) so that an operator sees searches
+    # meeting the budget and can raise it or look for the cause.
+    log.info("a search was stopped at its time budget of %.3g s", seconds)
+    return SearchTooSlow()
+
+
+def _cancelled_by_timeout(error):
+    """PostgreSQL cancelled the statement for statement_timeout (SQLSTATE 57014); peewee wraps
+    psycopg's error, which it keeps as its first argument."""
+    original = error.args[0] if error.args else None
+    return getattr(original, "pgcode", None) == "57014" or "statement timeout" in str(error)
+
+
 class Storage:
-    def __init__(self, db, readers=2):
+    def __init__(self, db, readers=2, search_threads=1, search_queue=8, search_seconds=2.0):
         self.db = db
         self._connections = []
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, "db-write", initializer=self._open_connection)
         self._readers = ThreadPoolExecutor(max(1, readers), "db-read", initializer=self._open_connection)
+        self._search = BoundedPool(
+            "db-search", search_threads, search_queue, "Too many searches are running; try again in a moment",
+            initializer=self._open_connection,
+        )
+        self.search_seconds = search_seconds
 
     def _open_connection(self):
         try:
@@ -88,14 +119,48 @@ class Storage:
     async def write(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._transaction, fn, args)
 
-    async def offload(self, fn, *args):
-        """CPU-heavy work with no database (password hashing) on a reader thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._readers, fn, *args)
+    async def search(self, fn, *args):
+        """A read that may be slow (full-text search): on its own threads, within
+        search_seconds, else refused with 503 (SearchTooSlow)."""
+        return await self._search.run(self._transaction, self._within_budget(fn), args)
+
+    def _within_budget(self, fn):
+        seconds = self.search_seconds
+        if seconds <= 0:
+            return fn
+        if is_postgres(self.db):
+            def run(*args):
+                # LOCAL: the timeout ends with this transaction, the connection keeps no trace.
+                self.db.execute_sql(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
+                try:
+                    return fn(*args)
+                except peewee.OperationalError as error:
+                    if _cancelled_by_timeout(error):
+                        raise _too_slow(seconds) from None
+                    raise
+            return run
+
+        def run(*args):
+            # SQLite has no statement timeout: a progress handler, called every few thousand
+            # virtual-machine steps of this connection, aborts the statement past the deadline.
+            deadline = time.monotonic() + seconds
+            connection = self.db.connection()
+            connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+            try:
+                return fn(*args)
+            except (peewee.OperationalError, sqlite3.OperationalError) as error:
+                if "interrupted" in str(error) and time.monotonic() > deadline:
+                    raise _too_slow(seconds) from None
+                raise
+            finally:
+                connection.set_progress_handler(None, 0)
+        return run
 
     def close(self):
         """Let queued work finish, then close every thread's connection (checkpointing the WAL)."""
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
+        self._search.shutdown()
         with self._lock:
             for connection in self._connections:
                 connection.close()

@@ -13,9 +13,14 @@ from agenthq.app import make_app
 from agenthq.config import Config
 from agenthq.hub import Hub
 from tests.servers import Postgres, Redis
-from tests.support import Api, WsClient
+from tests.support import TEST_PASSWORD_COST, Api, WsClient
 
 ON_POSTGRES = os.environ.get("AGENTHQ_TEST_DB", "sqlite") == "postgres"
+
+# Every password hash of the suite at a cost of 16 instead of 16,384 (a test that needs the
+# real cost sets it back): hubs made here, and, through the environment, every hub process and
+# CLI the tests start. tests/test_passwords.py checks the real default once.
+os.environ["AGENTHQ_PASSWORD_COST"] = str(TEST_PASSWORD_COST)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +51,7 @@ def database_url(tmp_path, request):
 
 @pytest.fixture
 def config(database_url):
-    return Config(db=database_url, port=0)
+    return Config(db=database_url, port=0, password_cost=TEST_PASSWORD_COST)
 
 
 @pytest.fixture

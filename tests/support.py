@@ -10,6 +10,10 @@ from tornado.websocket import websocket_connect
 
 _counter = itertools.count(1)
 
+# The scrypt cost of every password the tests make (the real default is 2**14, about 50 ms a
+# hash): tests/conftest.py gives it to every hub; tests/test_passwords.py checks the real one.
+TEST_PASSWORD_COST = 16
+
 
 class ApiError(AssertionError):
     pass
@@ -104,9 +108,23 @@ class Org:
         from agenthq.security import hash_password
 
         email = email or f"user{next(_counter)}@{self.data['org']['slug']}.test"
-        User.create(org_id=self.id, email=email, password_hash=hash_password("member-pass"), name=email, role=role)
+        password_hash = hash_password("member-pass", TEST_PASSWORD_COST)
+        User.create(org_id=self.id, email=email, password_hash=password_hash, name=email, role=role)
         data = await self.api.ok("POST", "/api/v1/auth/login", {"email": email, "password": "member-pass"})
         return data["user"], data["accessToken"]
+
+
+async def post_from(address, http_client, port, path, body):
+    """POST as a client at another loopback address (127.0.0.2, ...): the hub sees that as
+    the client's address, as it would a second machine's. Returns (status, body, headers)."""
+    request = HTTPRequest(
+        f"http://127.0.0.1:{port}{path}", method="POST", body=json.dumps(body),
+        headers={"Content-Type": "application/json"}, network_interface=address, request_timeout=20,
+    )
+    response = await http_client.fetch(request, raise_error=False)
+    payload = json.loads(response.body)
+    check_envelope(response.code, payload, path)
+    return response.code, payload, response.headers
 
 
 def _looks_like_id(value):

@@ -5,8 +5,10 @@ import asyncio
 import re
 
 import pytest
+from tornado.httpclient import AsyncHTTPClient
 
 from agenthq.models import Agent, User
+from tests.support import Api, post_from
 
 API = "/api/v1"
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -175,3 +177,67 @@ async def test_secrets_never_reach_the_logs(api, caplog):
     assert "/api/v1/auth/me" in logged  # the access log did run
     for secret in ("plain-text-pw-42", "wrong-pw-4242", org.token, login["refreshToken"], key):
         assert secret not in logged
+
+
+def sign_up_body(i, password="long-enough"):
+    return {"orgName": f"Org {i}", "orgSlug": f"crowd-{i}", "email": f"u{i}@crowd.test", "password": password,
+            "name": "N"}
+
+
+# The real password cost, one hashing thread, and room in its queue for the whole crowd.
+REAL_COST = {"password_cost": 2**14, "password_threads": 1, "password_queue": 100, "register_address_limit": 0}
+
+
+@pytest.mark.gen_test(timeout=120)
+@pytest.mark.parametrize("config_overrides", [REAL_COST])
+async def test_sign_ups_never_hold_up_other_tenants_reads(api, base_url, config_overrides):
+    """Sixteen sign-ups keep the password thread busy; a tenant's requests (each a token check
+    on a reader) are answered meanwhile. The order is the check: before, scrypt ran on the two
+    readers and these requests answered after nearly all the sign-ups."""
+    tenant = await api.register()
+    crowd = Api(AsyncHTTPClient(force_instance=True, max_clients=64), base_url)
+    sign_ups = [
+        asyncio.ensure_future(crowd.call("POST", f"{API}/auth/register", sign_up_body(i))) for i in range(16)
+    ]
+    await asyncio.sleep(0)
+    for _ in range(3):
+        await api.ok("GET", f"{API}/channels", token=tenant.token)
+    finished = sum(task.done() for task in sign_ups)
+    answers = await asyncio.gather(*sign_ups)
+    assert finished < 8, f"{finished} of 16 sign-ups finished before a tenant's three reads"
+    assert [code for code, _ in answers] == [201] * 16
+
+
+@pytest.mark.gen_test(timeout=120)
+@pytest.mark.parametrize("config_overrides", [{**REAL_COST, "password_cost": 2**15, "password_queue": 1}])
+async def test_hashing_past_the_queue_limit_answers_503_with_retry_after(api, http_port, config_overrides):
+    crowd = AsyncHTTPClient(force_instance=True, max_clients=64)
+    answers = await asyncio.gather(*[
+        post_from("127.0.0.1", crowd, http_port, f"{API}/auth/register", sign_up_body(i)) for i in range(10)
+    ])
+    codes = sorted(code for code, _, _ in answers)
+    assert codes.count(201) >= 2 and codes.count(503) >= 1 and set(codes) == {201, 503}, codes
+    for code, body, headers in answers:
+        if code == 503:
+            assert body["error"]["code"] == "UNAVAILABLE" and headers["Retry-After"] == "1"
+    # Refused sign-ups wrote nothing: the same ones succeed once the crowd is gone.
+    for i, (code, _, _) in enumerate(answers):
+        if code == 503:
+            await api.ok("POST", f"{API}/auth/register", sign_up_body(i), status=201)
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("config_overrides", [{"register_address_limit": 3, "register_window": 3600}])
+async def test_sign_ups_are_limited_per_client_address(api, http_client, http_port, config_overrides):
+    path = f"{API}/auth/register"
+    await api.ok("POST", path, sign_up_body(1), status=201)
+    await api.error("POST", path, sign_up_body(1), code="ORG_EXISTS", status=409)  # a conflict counts too
+    await api.ok("POST", path, sign_up_body(2), status=201)
+    code, body, headers = await post_from("127.0.0.1", http_client, http_port, path, sign_up_body(3))
+    assert code == 429 and body["error"]["code"] == "RATE_LIMITED"
+    assert 1000 <= int(headers["Retry-After"]) <= 1201  # 3 an hour: the next in 20 minutes
+    # An invalid body is refused before it counts (or costs a hash).
+    await api.error("POST", path, {**sign_up_body(4), "password": "short"}, code="VALIDATION_ERROR")
+    # Another address has its own allowance.
+    code, body, _ = await post_from("127.0.0.2", http_client, http_port, path, sign_up_body(3))
+    assert code == 201 and body["data"]["org"]["slug"] == "crowd-3"

@@ -1,7 +1,8 @@
 """/auth: sign-up, sign-in, refresh, agent registration, me."""
 
-from .. import schemas, security
+from .. import schemas
 from ..services import accounts
+from ..signin import sign_in, sign_up
 from .base import BaseHandler
 
 
@@ -10,8 +11,7 @@ class RegisterHandler(BaseHandler):
 
     async def post(self):
         data = self.body(schemas.REGISTER)
-        password_hash = await self.hub.storage.offload(security.hash_password, data["password"])
-        self.reply(await self.hub.write(accounts.register, data, password_hash, self.hub.tokens), 201)
+        self.reply(await sign_up(self.settings, data, self.request.remote_ip), 201)
 
 
 class LoginHandler(BaseHandler):
@@ -19,8 +19,7 @@ class LoginHandler(BaseHandler):
 
     async def post(self):
         data = self.body(schemas.LOGIN)
-        attempt = lambda: self.hub.read(accounts.login, data, self.hub.tokens)  # noqa: E731
-        self.reply(await self.settings["rate_limits"].login(data["email"], self.request.remote_ip, attempt))
+        self.reply(await sign_in(self.settings, data, self.request.remote_ip))
 
 
 class RefreshHandler(BaseHandler):

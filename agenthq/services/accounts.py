@@ -1,7 +1,7 @@
 """Sign-up, sign-in, token refresh, agent registration and "who am I"."""
 
 from .. import security
-from ..errors import Conflict, Forbidden, InvalidCredentials, InvalidToken
+from ..errors import Conflict, Forbidden, InvalidToken
 from ..models import Agent, Channel, ChannelMember, Organization, User
 from . import activity
 from .common import require_user
@@ -15,13 +15,20 @@ DEFAULT_CHANNELS = (
 )
 
 
-def register(data, password_hash, tokens):
-    """Create the organization, its owner and its default channels. The password was hashed
-    beforehand, off the write thread, because scrypt is slow on purpose."""
+def check_available(data):
+    """The cheap checks of a sign-up, run before its password is hashed (the write checks
+    again, for a race). They tell no more than the sign-up itself does: its 409 names the
+    taken slug or email either way."""
     if Organization.select().where(Organization.slug == data["orgSlug"]).exists():
         raise Conflict("ORG_EXISTS", "An organization with this slug already exists", field="orgSlug")
     if User.select().where(User.email == data["email"]).exists():
         raise Conflict("EMAIL_EXISTS", "An account with this email already exists", field="email")
+
+
+def register(data, password_hash, tokens):
+    """Create the organization, its owner and its default channels. The password was hashed
+    beforehand, on the password pool, because scrypt is slow on purpose."""
+    check_available(data)
     org = Organization.create(name=data["orgName"], slug=data["orgSlug"], settings={})
     user = User.create(
         org_id=org.id, email=data["email"], password_hash=password_hash, name=data["name"], role="owner"
@@ -35,12 +42,21 @@ def register(data, password_hash, tokens):
     return result, []
 
 
-def login(data, tokens):
-    """Runs on a reader thread: the scrypt check costs ~50 ms and must not hold up writes."""
-    user = User.get_or_none(User.email == data["email"])
-    stored = user.password_hash if user else security.DUMMY_PASSWORD_HASH
-    if not security.verify_password(data["password"], stored) or user is None:
-        raise InvalidCredentials()
+def credentials(email):
+    """(user, stored password hash) for a sign-in, (None, None) for an unknown email; the
+    hash is checked afterwards, on the password pool."""
+    user = User.get_or_none(User.email == email)
+    return (user, user.password_hash) if user else (None, None)
+
+
+def replace_password_hash(user_id, old, new):
+    """The same password hashed again (at a new cost); unless it changed meanwhile."""
+    User.update(password_hash=new).where((User.id == user_id) & (User.password_hash == old)).execute()
+    return None, []
+
+
+def signed_in(user, tokens):
+    """What a successful sign-in answers."""
     return {"user": user.to_dict(), **tokens.pair(user)}
 
 

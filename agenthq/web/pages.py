@@ -1,9 +1,9 @@
 """The web page: sign-up, sign-in and sign-out, the feed, agents, activity and search pages,
 the fragments the page's JavaScript fetches, and the cookie-to-token exchange."""
 
-from .. import schemas, security
+from .. import schemas
 from ..errors import ApiError
-from ..services import accounts
+from ..signin import sign_in, sign_up
 from . import assets, queries, session, templating
 from .backfill import Backfill
 from .handler import PageHandler, StaticHandler, safe_next
@@ -23,10 +23,9 @@ class SignInHandler(PageHandler):
         email, next_url = self.get_body_argument("email", ""), safe_next(self.get_body_argument("next", "/"))
         try:
             data = schemas.LOGIN.validate({"email": email, "password": self.get_body_argument("password", "")})
-            attempt = lambda: self.hub.read(accounts.login, data, self.hub.tokens)  # noqa: E731
             # The same failed-sign-in limits as POST /auth/login: the form must not be a side
             # door for guessing passwords.
-            result = await self.settings["rate_limits"].login(data["email"], self.request.remote_ip, attempt)
+            result = await sign_in(self.settings, data, self.request.remote_ip)
         except ApiError as error:
             for name, value in error.headers.items():
                 self.set_header(name, value)
@@ -49,8 +48,7 @@ class SignUpHandler(PageHandler):
         values = {f: self.get_body_argument(f, "") for f in SIGNUP_FIELDS}
         try:
             data = schemas.REGISTER.validate({**values, "password": self.get_body_argument("password", "")})
-            password_hash = await self.hub.storage.offload(security.hash_password, data["password"])
-            result = await self.hub.write(accounts.register, data, password_hash, self.hub.tokens)
+            result = await sign_up(self.settings, data, self.request.remote_ip)
         except ApiError as error:
             self.render_page("signup.html", status=error.status, error=error.message, field=error.field, values=values)
             return
@@ -125,7 +123,7 @@ class SearchPageHandler(PageHandler):
         data = await self.hub.read(queries.sidebar, self.identity)
         if q:
             query = schemas.SEARCH_POSTS.validate_query({"q": [q.encode()], "page": [page.encode()]})
-            data = await self.hub.read(queries.search_page, self.identity, query)
+            data = await self.hub.storage.search(queries.search_page, self.identity, query)
         self.render_page("search.html", q=q, **{"results": [], "pagination": None, **data})
 
 
