@@ -76,6 +76,10 @@ class Config:
     ws_allowed_origins: tuple = _setting(
         (), "extra browser origins allowed on /ws (comma-separated)", "AGENTHQ_WS_ORIGINS", kind="list"
     )
+    cors_origins: tuple = _setting(
+        (), "browser origins (exact, comma-separated) allowed to call the REST API and open /ws; default none",
+        "AGENTHQ_CORS_ORIGINS", kind="list",
+    )
     # Rate limits (in process; see agenthq/ratelimit.py). 0 turns a limit off.
     rest_rate: float = _setting(50, "REST requests per second per identity (0: no limit)", "AGENTHQ_REST_RATE", kind=float)
     rest_burst: int = _setting(200, "REST request burst per identity", "AGENTHQ_REST_BURST", kind=int)
@@ -113,6 +117,12 @@ class Config:
         3600, "seconds over which the allowed sign-ups come back", "AGENTHQ_REGISTER_WINDOW", kind=float
     )
     log_level: str = _setting("INFO", "logging level", "AGENTHQ_LOG_LEVEL", "--log-level")
+
+    def __post_init__(self):
+        # An origin trusted with the REST API may open the socket too (what a browser app
+        # of the original does), so the socket's origin check needs only one list.
+        merged = tuple(dict.fromkeys((*self.ws_allowed_origins, *self.cors_origins)))
+        object.__setattr__(self, "ws_allowed_origins", merged)
 
     @classmethod
     def describe(cls):

@@ -6,7 +6,7 @@ server against the document)."""
 import re
 
 from . import schemas
-from .validation import Choice, Email, Id, Int, Object, Str, StrList, Timestamp, ULID_RE
+from .validation import Choice, Email, Id, Int, Object, Paging, Str, StrList, Timestamp, ULID_RE
 
 # Python's whitespace (str.isspace, what str.strip() removes and re's \s matches), spelled
 # out because JSON Schema patterns are ECMA regexes whose \s is a different set.
@@ -34,6 +34,9 @@ def field_schema(field, in_query=False):
 
 
 def _field_schema(field, in_query):
+    if isinstance(field, Paging):  # any text: read as parseInt reads it, then clamped (§6.2)
+        return {"type": "string", "description": f"an integer (default {field.fallback}), clamped to "
+                f"{field.minimum}..{field.maximum}; anything else means the default"}
     if isinstance(field, Id):
         return dict(ID)
     if isinstance(field, Choice):
@@ -142,6 +145,8 @@ COMPONENTS = {
                       "actor_type": {"type": "string", "enum": list(schemas.MEMBER_TYPES)},
                       "action": STRING, "resource_type": STRING, "resource_id": STRING, "details": OBJECT,
                       "created_at": TIME}, nullable=("resource_type", "resource_id")),
+    "Author": _obj({"id": ID, "name": STRING,
+                    "type": {"type": "string", "enum": ["agent", "user", "integration"]}}),
     "Pagination": _obj({"page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 1},
                         "total": {"type": "integer", "minimum": 0}, "hasMore": {"type": "boolean"}}),
     "Error": _obj({"success": {"type": "boolean", "enum": [False]},
@@ -150,6 +155,12 @@ COMPONENTS = {
 }
 
 TOKENS = {"accessToken": STRING, "refreshToken": STRING}
+# GET /posts/:id: the post's fields, plus the original server's keys (§6.2).
+POST_DETAIL = _obj({
+    **COMPONENTS["Post"]["properties"], "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
+    "thread_truncated": {"type": "boolean"}, "authors": {"type": "object", "additionalProperties": ref("Author")},
+    "author": ref("Author"),
+})
 ME = {"oneOf": [
     _obj({"type": {"type": "string", "enum": ["user"]}, "user": ref("User"), "org": ref("Organization")}),
     _obj({"type": {"type": "string", "enum": ["agent"]}, "agent": ref("Agent"), "org": ref("Organization")}),
@@ -243,7 +254,8 @@ def _operation_id(method, path):
 
 OPERATIONS = [
     Op("GET", "/health", "liveness", auth=False, envelope=False,
-       data=_obj({"status": {"type": "string", "enum": ["ok"]}, "timestamp": TIME})),
+       data=_obj({"success": {"type": "boolean", "enum": [True]}, "status": {"type": "string", "enum": ["ok"]},
+                  "timestamp": TIME})),
     Op("GET", "/api/v1/openapi.json", "this document", auth=False, envelope=False, data=OBJECT),
     # auth
     Op("POST", "/api/v1/auth/register", "sign up: a new organization and its owner", status=201, auth=False,
@@ -275,11 +287,14 @@ OPERATIONS = [
     Op("POST", "/api/v1/agents/{agent_id}/rotate-key", "a new API key; the old one stops working",
        errors=(403,), data=_obj({"apiKey": STRING})),
     # channels
-    Op("GET", "/api/v1/channels", "channels the caller can read", query=schemas.LIST, listing=True,
+    Op("GET", "/api/v1/channels", "channels the caller can read (all of them without page and limit)",
+       query=schemas.LIST_CHANNELS, listing=True,
        data=ref("Channel")),
     Op("POST", "/api/v1/channels", "create a channel", status=201, body=schemas.CREATE_CHANNEL,
        errors=(409,), data=ref("Channel"), provides={"channel_id": "$response.body#/data/id"}),
     Op("GET", "/api/v1/channels/{channel_id}", "one channel", data=ref("Channel")),
+    Op("GET", "/api/v1/channels/{channel_id}/stats", "a channel's member and post counts",
+       data=_obj({"memberCount": {"type": "integer"}, "postCount": {"type": "integer"}})),
     Op("POST", "/api/v1/channels/{channel_id}/join", "join a public channel", errors=(403,),
        data=flag("joined")),
     Op("POST", "/api/v1/channels/{channel_id}/leave", "leave a channel", data=flag("left")),
@@ -295,7 +310,7 @@ OPERATIONS = [
        data=ref("Post"), provides={"post_id": "$response.body#/data/id"}),
     Op("GET", "/api/v1/posts/search", "full-text search, best match first", query=schemas.SEARCH_POSTS,
        listing=True, data=ref("Post")),
-    Op("GET", "/api/v1/posts/{post_id}", "one post", data=ref("Post")),
+    Op("GET", "/api/v1/posts/{post_id}", "one post, with its thread and authors", data=POST_DETAIL),
     Op("PATCH", "/api/v1/posts/{post_id}", "edit a post (author, owner, admin)", body=schemas.PATCH_POST,
        errors=(403,), data=ref("Post")),
     Op("DELETE", "/api/v1/posts/{post_id}", "delete a post (author, owner, admin)", errors=(403,),

@@ -1,10 +1,15 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
-from .validation import Choice, Email, Id, Object, Schema, Str, StrList, Timestamp, query_schema
+from .validation import (
+    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    query_schema,
+)
 
 POST_TYPES = ("update", "insight", "question", "answer", "alert", "metric")
 AGENT_STATUSES = ("online", "offline", "busy")
 CHANNEL_TYPES = ("public", "private")
+# What GET /channels?type= filters by: direct messages are channels too (§11).
+CHANNEL_LIST_TYPES = ("public", "private", "dm")
 MEMBER_TYPES = ("user", "agent")
 
 NAME = {"min_len": 1, "max_len": 100, "strip": True}
@@ -46,9 +51,17 @@ CREATE_CHANNEL = Schema(
     type=Choice(CHANNEL_TYPES, default="public"),
 )
 ADD_MEMBER = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+# Without page and limit, GET /channels answers every readable channel at once (the original
+# SDK's listChannels() sends neither and expects them all); with either, it pages as usual.
+LIST_CHANNELS = Schema(
+    type=Choice(CHANNEL_LIST_TYPES, required=False),
+    page=Paging(1, maximum=PAGINATION["page"].maximum, required=False),
+    limit=Paging(20, maximum=100, required=False),
+)
 
 CREATE_POST = Schema(
-    channel_id=Id(),
+    # Required unless parent_id is given: a reply goes to its parent's channel (services.posts).
+    channel_id=ChannelRef(required=False),
     content=Str(min_len=1, max_len=20000, blank=False),
     type=Choice(POST_TYPES, default="update"),
     title=Str(required=False, nullable=True, max_len=300),
@@ -56,9 +69,9 @@ CREATE_POST = Schema(
     parent_id=Id(required=False, nullable=True),
 )
 LIST_POSTS = query_schema(
-    channel_id=Id(required=False),
+    channel_id=ChannelRef(required=False),
     type=Choice(POST_TYPES, required=False),
-    author_id=Id(required=False),
+    author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
@@ -68,14 +81,15 @@ PATCH_POST = Schema(
 )
 
 CREATE_ACTIVITY = Schema(
-    action=Str(min_len=1, max_len=100),
+    # As long as the original allowed: its SDK's SyncManager re-sends a refused batch for ever.
+    action=Str(min_len=1, max_len=1000),
     resource_type=Str(required=False, max_len=100),
-    resource_id=Str(required=False, max_len=100),
+    resource_id=Str(required=False, max_len=2000),
     details=Object(required=False),
 )
 LIST_ACTIVITY = query_schema(
-    actor_id=Id(required=False),
-    action=Str(required=False, max_len=100),
+    actor_id=IdentityRef(required=False),
+    action=Str(required=False, max_len=1000),
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 

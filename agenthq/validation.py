@@ -198,9 +198,63 @@ class Schema:
         return cleaned
 
 
+class Paging(Field):
+    """page or limit, read as the original server read them (JavaScript's parseInt, then
+    clamped): agents pass a model's `limit` straight through, so a bad one must never fail."""
+
+    json_type = "string"
+
+    def __init__(self, fallback, minimum=1, maximum=None, **kw):
+        super().__init__(**kw)
+        self.fallback, self.minimum, self.maximum = fallback, minimum, maximum
+
+    def clean(self, name, value):
+        number = value if isinstance(value, int) and not isinstance(value, bool) else js_parse_int(str(value))
+        number = number or self.fallback  # parseInt's NaN and 0 both fall back, as `|| 20` did
+        number = max(self.minimum, number)
+        return number if self.maximum is None else min(self.maximum, number)
+
+
+_JS_INT = re.compile(r"[\s\ufeff]*([+-]?)(?:(0[xX])([0-9a-fA-F]+)|([0-9]+))")
+
+
+def js_parse_int(text):
+    """JavaScript's parseInt(text) without a radix: leading whitespace, a sign, then the
+    longest run of digits ("12abc" is 12; "0x1f" is 31); None where JavaScript gives NaN."""
+    match = _JS_INT.match(text)
+    if not match:
+        return None
+    sign, _, hex_digits, digits = match.groups()
+    value = int(hex_digits, 16) if hex_digits else int(digits)
+    return -value if sign == "-" else value
+
+
+class ChannelRef(Str):
+    """A channel's id or its name (one optional leading "#", any case); services resolve it
+    with access_channel, so an unknown name is NOT_FOUND exactly as an unknown id is."""
+
+    def __init__(self, **kw):
+        super().__init__(min_len=1, max_len=200, **kw)
+
+
+class IdentityRef(Str):
+    """An identity id, or "me" for the caller (services resolve it with common.identity_ref)."""
+
+    def __init__(self, **kw):
+        super().__init__(pattern=r"^(?:me|[0-9A-HJKMNP-TV-Z]{26})$", **kw)
+
+    def clean(self, name, value):
+        if not isinstance(value, str) or not (value == "me" or is_id(value)):
+            raise ValidationError(name, f"{name} must be a valid id or \"me\"")
+        return value
+
+
+# Far past any real page; it keeps (page - 1) * limit inside the databases' 64-bit OFFSET.
+MAX_PAGE = 1_000_000_000
+
 PAGINATION = {
-    "page": Int(minimum=1, maximum=1_000_000, default=1),
-    "limit": Int(minimum=1, maximum=100, default=20),
+    "page": Paging(1, maximum=MAX_PAGE, default=1),
+    "limit": Paging(20, maximum=100, default=20),
 }
 
 

@@ -63,7 +63,7 @@ async def test_clients_append_entries(api):
                          token=key, status=201)
     assert (spoof["actor_id"], spoof["org_id"]) == (agent["id"], org.id)
 
-    for bad, field in [({}, "action"), ({"action": ""}, "action"), ({"action": "x" * 101}, "action"),
+    for bad, field in [({}, "action"), ({"action": ""}, "action"), ({"action": "x" * 1001}, "action"),
                        ({"action": "x", "details": "d"}, "details"), ({"action": 1}, "action"),
                        ({"action": "x", "resource_id": 7}, "resource_id")]:
         error = await api.error("POST", f"{API}/activity", bad, token=org.token, code="VALIDATION_ERROR", status=400)
@@ -105,6 +105,6 @@ async def test_filters_and_pagination(api):
     assert [a["id"] for a in page["data"]] == [third["id"], second["id"]]
     total = page["pagination"]["total"]
     assert total >= 5 and page["pagination"]["hasMore"] is True  # org.created, agent.registered, 3 above
-    for query, field in [("from=soon", "from"), ("to=2020-13-01", "to"), ("actor_id=me", "actor_id")]:
+    for query, field in [("from=soon", "from"), ("to=2020-13-01", "to"), ("actor_id=mine", "actor_id")]:
         error = await api.error("GET", f"{API}/activity?{query}", token=org.token, code="VALIDATION_ERROR")
         assert error["field"] == field

@@ -26,8 +26,10 @@ async def test_validation_error_names_the_field(api):
         ("POST", "/channels", {}, "name"),
         ("POST", "/channels", {"name": "ok", "type": "secret"}, "type"),
         ("POST", "/posts", {"channel_id": await org.channel_id(), "content": ""}, "content"),
-        ("POST", "/posts", {"channel_id": "nope", "content": "x"}, "channel_id"),
-        ("POST", "/posts", {"channel_id": await org.channel_id() + "\n", "content": "x"}, "channel_id"),
+        ("POST", "/posts", {"channel_id": 42, "content": "x"}, "channel_id"),
+        ("POST", "/posts", {"content": "x"}, "channel_id"),
+        ("POST", "/posts", {"channel_id": await org.channel_id(), "parent_id": await org.channel_id() + "\n",
+                            "content": "x"}, "parent_id"),
         ("POST", "/posts", {"channel_id": await org.channel_id(), "content": "x", "type": "rant"}, "type"),
         ("PATCH", "/org", {"settings": [1, 2]}, "settings"),
         ("POST", "/auth/agents/register", {"name": "bot", "capabilities": "search"}, "capabilities"),
@@ -77,7 +79,7 @@ async def test_an_empty_body_counts_as_an_empty_object(api):
     is read as {} (so a POST that needs fields answers VALIDATION_ERROR, not INVALID_JSON)."""
     org = await api.register()
     error = await api.error("POST", f"{API}/posts", token=org.token, raw_body="", code="VALIDATION_ERROR")
-    assert error["field"] == "channel_id"
+    assert error["field"] == "content"
     channel = await org.channel_id()
     code, _ = await api.call("POST", f"{API}/channels/{channel}/join", token=org.token, raw_body="")
     assert code == 200
@@ -249,29 +251,8 @@ async def test_payload_too_large(api, http_client, base_url):
     assert json.loads(response.body)["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
-@pytest.mark.gen_test
-@pytest.mark.parametrize(
-    "query, field",
-    [
-        ("page=0", "page"),
-        ("page=-1", "page"),
-        ("page=abc", "page"),
-        ("page=1.5", "page"),
-        ("limit=0", "limit"),
-        ("limit=101", "limit"),
-        ("limit=abc", "limit"),
-        ("limit=", "limit"),
-        ("limit=99999999999999999999999", "limit"),
-    ],
-)
-async def test_bad_pagination(api, query, field):
-    org = await api.register()
-    channel = await org.channel_id()
-    for path in (*LIST_ENDPOINTS, f"/channels/{channel}/posts"):
-        joiner = "&" if "?" in path else "?"
-        error = await api.error("GET", API + path + joiner + query, token=org.token, code="VALIDATION_ERROR",
-                                status=400)
-        assert error["field"] == field, (path, error)
+# Paging is clamped, never refused (SPEC §6.2): tests/test_compat_paging.py pins it on every
+# list endpoint.
 
 
 @pytest.mark.gen_test

@@ -171,14 +171,21 @@ async def test_hostile_ids_query_parameters_and_tokens_are_clean_errors(api, htt
             method = "POST" if path.endswith("heartbeat") else "GET"
             status, payload = await api.call(method, path, token=org.token)
             assert status == 404 and payload["error"]["code"] == "NOT_FOUND", (path, payload)
-        for query in (f"channel_id={q}", f"author_id={q}", f"type={q}", f"since={q}", f"page={q}", f"limit={q}"):
+        for query in (f"author_id={q}", f"type={q}", f"since={q}"):
             status, payload = await api.call("GET", f"/api/v1/posts?{query}", token=org.token)
             assert status == 400 and payload["error"]["code"] == "VALIDATION_ERROR", (query, payload)
+        # A channel may be named where its id goes: unknown is NOT_FOUND, a NUL a bad request.
+        status, payload = await api.call("GET", f"/api/v1/posts?channel_id={q}", token=org.token)
+        assert (status, payload["error"]["code"]) in ((404, "NOT_FOUND"), (400, "VALIDATION_ERROR")), payload
+        # Paging is never refused (clamped as the original server did).
+        for query in (f"page={q}", f"limit={q}"):
+            await api.ok("GET", f"/api/v1/posts?{query}", token=org.token)
         for query in (f"from={q}", f"to={q}", f"actor_id={q}"):
             await api.error("GET", f"/api/v1/activity?{query}", token=org.token, status=400)
         status, payload = await api.call("GET", f"/api/v1/agents/search?status={q}", token=org.token)
         assert status == 400
-        for body in ({"channel_id": text, "content": "x"}, {"channel_id": general, "content": "x", "parent_id": text},
+        await api.error("POST", "/api/v1/posts", {"channel_id": text, "content": "x"}, token=org.token)
+        for body in ({"channel_id": general, "content": "x", "parent_id": text},
                      {"channel_id": general, "content": "x", "type": text}):
             await api.error("POST", "/api/v1/posts", body, token=org.token, code="VALIDATION_ERROR")
         await api.error("POST", f"/api/v1/channels/{general}/members", {"member_id": text, "member_type": "user"},

@@ -41,7 +41,7 @@ async def test_document_is_served_without_auth(http_client, base_url):
     register = served["paths"]["/api/v1/auth/register"]["post"]
     assert register["security"] == [] and "201" in register["responses"]
     assert served["paths"]["/api/v1/posts"]["post"]["requestBody"]["content"]["application/json"]["schema"][
-        "required"] == ["channel_id", "content"]
+        "required"] == ["content"]
 
 
 def test_every_operation_id_is_unique_and_every_ref_resolves():
@@ -68,7 +68,8 @@ def test_field_schemas_match_the_validators():
     post_type = field_schema(schemas.CREATE_POST.fields["type"])
     assert post_type["enum"] == [*schemas.POST_TYPES, None] and post_type["nullable"] is True
     limit = field_schema(schemas.LIST.fields["limit"], in_query=True)
-    assert limit == {"type": "integer", "minimum": 1, "maximum": 100}
+    # Any text is accepted (read as parseInt, clamped), so the document promises no bound.
+    assert limit["type"] == "string" and "100" in limit["description"]
     content = field_schema(schemas.CREATE_POST.fields["content"])
     assert content["maxLength"] == 20000 and "nullable" not in content
     caps = field_schema(schemas.REGISTER_AGENT.fields["capabilities"])

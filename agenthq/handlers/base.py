@@ -6,6 +6,7 @@ import traceback
 
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
+from .. import cors
 from ..auth import bearer_token
 from ..clock import now_iso
 from ..errors import ApiError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
@@ -35,7 +36,12 @@ class BaseHandler(RequestHandler):
     def hub(self):
         return self.settings["hub"]
 
+    def set_default_headers(self):
+        cors.add_headers(self)
+
     async def prepare(self):
+        if cors.answer_preflight(self):
+            return
         self.hub.ensure_started()
         self.hub.in_flight += 1
         self._counted = True
@@ -177,7 +183,8 @@ class HealthHandler(BaseHandler):
     auth_required = False
 
     def get(self):
-        self.write_json({"status": "ok", "timestamp": now_iso()})
+        # success as well as status: the Go CLI's `setup test` checks it (§6.2).
+        self.write_json({"success": True, "status": "ok", "timestamp": now_iso()})
 
 
 routes = [(r"/health", HealthHandler)]

@@ -1,4 +1,5 @@
-"""/channels: create, list, join, leave, members, and a channel's posts."""
+"""/channels: create, list, stats, join, leave, members, and a channel's posts. Every :id
+also takes the channel's name (services.common.access_channel)."""
 
 from .. import schemas
 from ..services import channels
@@ -7,7 +8,8 @@ from .base import BaseHandler
 
 class ChannelsHandler(BaseHandler):
     async def get(self):
-        items, pagination = await self.hub.read(channels.list_channels, self.identity, self.query(schemas.LIST))
+        query = self.query(schemas.LIST_CHANNELS)
+        items, pagination = await self.hub.read(channels.list_channels, self.identity, query)
         self.reply(items, pagination=pagination)
 
     async def post(self):
@@ -18,6 +20,11 @@ class ChannelsHandler(BaseHandler):
 class ChannelHandler(BaseHandler):
     async def get(self, channel_id):
         self.reply(await self.hub.read(channels.get, self.identity, channel_id))
+
+
+class StatsHandler(BaseHandler):
+    async def get(self, channel_id):
+        self.reply(await self.hub.read(channels.stats, self.identity, channel_id))
 
 
 class JoinHandler(BaseHandler):
@@ -46,6 +53,7 @@ class ChannelPostsHandler(BaseHandler):
 routes = [
     (r"/api/v1/channels", ChannelsHandler),
     (r"/api/v1/channels/([^/]+)", ChannelHandler),
+    (r"/api/v1/channels/([^/]+)/stats", StatsHandler),
     (r"/api/v1/channels/([^/]+)/join", JoinHandler),
     (r"/api/v1/channels/([^/]+)/leave", LeaveHandler),
     (r"/api/v1/channels/([^/]+)/members", MembersHandler),

@@ -3,7 +3,7 @@
 from peewee import fn
 
 from ..models import Activity, Channel, ChannelMember, insert_row, json_text
-from .common import paginate
+from .common import identity_ref, paginate
 
 
 def record(identity, action, resource_type=None, resource_id=None, details=None):
@@ -21,7 +21,7 @@ def create(identity, data):
 def list_activity(identity, query):
     rows = Activity.select().where(Activity.org_id == identity.org_id)
     if query.get("actor_id"):
-        rows = rows.where(Activity.actor_id == query["actor_id"])
+        rows = rows.where(Activity.actor_id == identity_ref(identity, query["actor_id"]))
     if query.get("action"):
         rows = rows.where(Activity.action == query["action"])
     if query.get("from"):
@@ -39,8 +39,8 @@ def list_activity(identity, query):
 
 
 def _hidden_channel_ids(identity):
-    """The organization's private channels the caller is not in."""
+    """The organization's private and DM channels the caller is not in."""
     memberships = ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
     return Channel.select(Channel.id).where(
-        (Channel.org_id == identity.org_id) & (Channel.type == "private") & Channel.id.not_in(memberships)
+        (Channel.org_id == identity.org_id) & (Channel.type != "public") & Channel.id.not_in(memberships)
     )

@@ -4,7 +4,7 @@ from peewee import IntegrityError
 
 from .. import eventlog
 from ..errors import Conflict, Forbidden, NotFound
-from ..models import Channel, ChannelMember
+from ..models import Channel, ChannelMember, Post
 from . import activity
 from .common import access_channel, channel_page, is_member, member_exists, paginate, readable_channel_ids
 
@@ -25,8 +25,22 @@ def create(identity, data):
 
 
 def list_channels(identity, query):
-    rows = Channel.select().where(Channel.id.in_(readable_channel_ids(identity))).order_by(Channel.name)
-    return paginate(rows, query["page"], query["limit"], Channel.to_dict)
+    rows = Channel.select().where(Channel.id.in_(readable_channel_ids(identity)))
+    if query.get("type"):
+        rows = rows.where(Channel.type == query["type"])
+    rows = rows.order_by(Channel.name, Channel.id)
+    if query.get("page") is None and query.get("limit") is None:
+        # The original SDK's listChannels() sends no paging and expects every channel.
+        items = [channel.to_dict() for channel in rows]
+        return items, {"page": 1, "limit": len(items), "total": len(items), "hasMore": False}
+    return paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
+
+
+def stats(identity, channel_ref):
+    channel = access_channel(identity, channel_ref)
+    members = ChannelMember.select().where(ChannelMember.channel_id == channel.id).count()
+    posts = Post.select().where(Post.channel_id == channel.id).count()
+    return {"memberCount": members, "postCount": posts}
 
 
 def get(identity, channel_id):

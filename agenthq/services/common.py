@@ -1,5 +1,7 @@
 """Helpers every service shares: pagination and the one access check per guarded object."""
 
+from peewee import fn
+
 from ..errors import Forbidden, NotFound
 from ..models import Agent, Channel, ChannelMember, Post, User, database, select_rows
 from ..validation import is_id
@@ -37,28 +39,56 @@ def is_member(channel_id, member_id):
 
 
 def readable_channel_ids(identity):
-    """The ids of channels the caller may read: the org's public ones and private ones it is in."""
+    """The ids of channels the caller may read: the org's public ones and the private and DM
+    ones it is in."""
     memberships = ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
     return Channel.select(Channel.id).where(
         (Channel.org_id == identity.org_id) & ((Channel.type == "public") | Channel.id.in_(memberships))
     )
 
 
-def access_channel(identity, channel_id, what="channel"):
-    """The channel if the caller may see it. Missing, another org's, and a private channel the
-    caller is not in all answer the same NOT_FOUND: a private channel is invisible."""
-    rows = select_rows(Channel, id=channel_id, org_id=identity.org_id) if is_id(channel_id) else ()
-    channel = Channel(**rows[0]) if rows else None
-    if channel is None or (channel.type == "private" and not is_member(channel.id, identity.id)):
+def access_channel(identity, channel_ref, what="channel"):
+    """The channel if the caller may read it, by id or by name. Missing, another org's, and a
+    private or DM channel the caller is not in all answer the same NOT_FOUND: such a channel
+    is invisible. REST (body, query, path), /ws subscribe and search resolve channels here."""
+    if is_id(channel_ref):  # a 26-character ULID is always an id, never a name
+        rows = select_rows(Channel, id=channel_ref, org_id=identity.org_id)
+        channel = Channel(**rows[0]) if rows else None
+        if channel is None or not _may_read(identity, channel):
+            raise NotFound(what)
+        return channel
+    return _channel_by_name(identity, channel_ref, what)
+
+
+def _may_read(identity, channel):
+    return channel.type == "public" or is_member(channel.id, identity.id)
+
+
+def _channel_by_name(identity, channel_ref, what):
+    name = channel_ref[1:] if isinstance(channel_ref, str) and channel_ref.startswith("#") else channel_ref
+    if not isinstance(name, str) or not name:
         raise NotFound(what)
-    return channel
+    # Names are unique per org as stored, but only case-insensitively here: should two
+    # differ in case, the exact spelling wins, then the oldest.
+    candidates = Channel.select().where(
+        (Channel.org_id == identity.org_id) & (fn.LOWER(Channel.name) == name.lower())
+    ).order_by(Channel.id)
+    readable = [channel for channel in candidates if _may_read(identity, channel)]
+    if not readable:
+        raise NotFound(what)
+    return next((channel for channel in readable if channel.name == name), readable[0])
 
 
-def access_post(identity, post_id):
+def identity_ref(identity, value):
+    """An identity filter's value: "me" is the caller (§6.1), anything else is taken as sent."""
+    return identity.id if value == "me" else value
+
+
+def access_post(identity, post_id, what="post"):
     post = Post.get_or_none((Post.id == post_id) & (Post.org_id == identity.org_id)) if is_id(post_id) else None
     if post is None:
-        raise NotFound("post")
-    access_channel(identity, post.channel_id, what="post")
+        raise NotFound(what)
+    access_channel(identity, post.channel_id, what=what)
     return post
 
 

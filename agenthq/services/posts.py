@@ -4,19 +4,25 @@ import re
 
 from .. import eventlog
 from ..clock import now_iso
-from ..errors import Forbidden, NotFound
-from ..models import Post, insert_row, database, is_postgres
+from ..errors import Forbidden, ValidationError
+from ..models import Agent, Post, User, insert_row, database, is_postgres
 from . import activity
-from .common import access_channel, access_post, channel_page, paginate_fields, readable_channel_ids
+from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
 def create(identity, data, html=None):
     """`html`: the content already rendered for the page (the caller renders it before the
     write, off the loop and outside this transaction); None leaves the page its plain text."""
-    channel = access_channel(identity, data["channel_id"])
     parent_id = data.get("parent_id")
-    if parent_id and not Post.select().where((Post.id == parent_id) & (Post.channel_id == channel.id)).exists():
-        raise NotFound("parent post")
+    if parent_id:
+        # A reply goes beside its parent whatever channel_id names (§6.2): the Go CLI's
+        # `post reply` sends none, and agents answering a question often send the wrong one.
+        parent = access_post(identity, parent_id, what="parent post")
+        channel = access_channel(identity, parent.channel_id, what="parent post")
+    elif data.get("channel_id"):
+        channel = access_channel(identity, data["channel_id"])
+    else:
+        raise ValidationError("channel_id", "channel_id is required (unless parent_id is given)")
     post = Post(**insert_row(
         Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
         type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
@@ -38,7 +44,7 @@ def list_posts(identity, query):
     if query.get("type"):
         rows = rows.where(Post.type == query["type"])
     if query.get("author_id"):
-        rows = rows.where(Post.author_id == query["author_id"])
+        rows = rows.where(Post.author_id == identity_ref(identity, query["author_id"]))
     if query.get("since"):
         rows = rows.where(Post.created_at > query["since"])
     return paginate_fields(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.FIELDS)
@@ -98,8 +104,53 @@ def _search_postgres(words, org_id, readable_sql, readable_params, limit, offset
     return total, rows
 
 
+# A thread longer than this is cut, oldest replies kept, and says so (thread_truncated).
+MAX_THREAD = 1000
+
+
 def get(identity, post_id):
-    return access_post(identity, post_id).to_dict()
+    """The post's own fields at the top level (our shape) plus the original server's keys:
+    post, thread (every descendant, oldest first), authors and author."""
+    post = access_post(identity, post_id).to_dict()
+    thread = thread_of(post)
+    truncated = len(thread) > MAX_THREAD
+    thread = thread[:MAX_THREAD]
+    authors = author_names([post, *thread])
+    return {
+        **post, "post": dict(post), "thread": thread, "thread_truncated": truncated,
+        "authors": authors, "author": authors[post["author_id"]],
+    }
+
+
+def thread_of(post):
+    """Every reply under post, at any depth, oldest first, at most MAX_THREAD + 1 of them.
+    UNION (not UNION ALL) so that even a corrupt cycle of parent_ids ends."""
+    mark = database.obj.param
+    columns = ", ".join(f'"{name}"' for name in Post.FIELDS)
+    rows = Post.raw(
+        f'WITH RECURSIVE thread(id) AS ('
+        f'SELECT "id" FROM "post" WHERE "parent_id" = {mark} AND "org_id" = {mark} '
+        f'UNION SELECT p."id" FROM "post" AS p JOIN thread ON p."parent_id" = thread.id) '
+        f'SELECT {columns} FROM "post" WHERE "id" IN (SELECT id FROM thread) AND "org_id" = {mark} '
+        f'ORDER BY "id" LIMIT {MAX_THREAD + 1}',
+        post["id"], post["org_id"], post["org_id"],
+    )
+    return [row.to_dict() for row in rows]
+
+
+def author_names(posts):
+    """{id: {id, name, type}} for the authors of posts; one whose row is gone (a deleted agent)
+    or who has no name table (an integration) is named by its id, as the original did."""
+    wanted = {post["author_id"]: post["author_type"] for post in posts}
+    names = {}
+    for model, kind in ((Agent, "agent"), (User, "user")):
+        ids = [author for author, author_type in wanted.items() if author_type == kind]
+        if ids:
+            names.update(model.select(model.id, model.name).where(model.id.in_(ids)).tuples())
+    return {
+        author: {"id": author, "name": names.get(author, author), "type": author_type}
+        for author, author_type in wanted.items()
+    }
 
 
 def _may_change(identity, post):
