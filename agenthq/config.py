@@ -77,7 +77,7 @@ class Config:
         (), "extra browser origins allowed on /ws (comma-separated)", "AGENTHQ_WS_ORIGINS", kind="list"
     )
     cors_origins: tuple = _setting(
-        (), "browser origins (exact, comma-separated) allowed to call the REST API and open /ws; default none",
+        (), "browser origins (exact, comma-separated) allowed to call the REST API and open /ws",
         "AGENTHQ_CORS_ORIGINS", kind="list",
     )
     # Rate limits (in process; see agenthq/ratelimit.py). 0 turns a limit off.

@@ -58,7 +58,7 @@ async def test_data_and_credentials_survive_a_restart(api, hub, http_client):
         await api2.ok("POST", f"{API}/auth/login", {"email": "keeper@restart.test", "password": "persistent-pw"})
 
         # Membership, the search index and uniqueness came back too.
-        assert await api2.ok("GET", f"{API}/posts/{secret_post['id']}", token=org.token) == secret_post
+        assert (await api2.ok("GET", f"{API}/posts/{secret_post['id']}", token=org.token))["post"] == secret_post
         await api2.error("GET", f"{API}/posts/{secret_post['id']}", token=member, code="NOT_FOUND")
         found = await api2.ok("GET", f"{API}/posts/search?q=persimmon", token=org.token)
         assert {p["id"] for p in found} == {secret_post["id"], public_post["id"]}
