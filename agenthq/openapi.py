@@ -92,6 +92,9 @@ def body_schema(schema):
     result = {"type": "object", "properties": properties}
     if required:
         result["required"] = required
+    if schema.require_any:  # at least one of them, and not null
+        result["anyOf"] = [{"required": [name], "properties": {name: _field_schema(schema.fields[name], False)}}
+                           for name in schema.require_any]
     return result
 
 

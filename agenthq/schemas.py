@@ -60,7 +60,8 @@ LIST_CHANNELS = Schema(
 )
 
 CREATE_POST = Schema(
-    # Required unless parent_id is given: a reply goes to its parent's channel (services.posts).
+    # channel_id is required unless parent_id is given: a reply goes to its parent's channel.
+    require_any=("channel_id", "parent_id"),
     channel_id=ChannelRef(required=False),
     content=Str(min_len=1, max_len=20000, blank=False),
     type=Choice(POST_TYPES, default="update"),

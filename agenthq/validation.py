@@ -160,14 +160,20 @@ class StrList(Field):
 
 
 class Schema:
-    def __init__(self, **fields):
+    def __init__(self, require_any=(), **fields):
+        """require_any: optional fields of which at least one must be given (not null)."""
         self.fields = fields
+        self.require_any = tuple(require_any)
 
     def validate(self, data):
         """Return the known fields, cleaned; unknown fields are ignored, as the Node server did."""
         if not isinstance(data, dict):
             raise ValidationError(None, "body must be a JSON object")
-        return self._clean(data, lambda field, name, value: field.clean(name, value))
+        cleaned = self._clean(data, lambda field, name, value: field.clean(name, value))
+        if self.require_any and all(cleaned.get(name) is None for name in self.require_any):
+            first, *others = self.require_any
+            raise ValidationError(first, f"{first} is required (unless {' or '.join(others)} is given)")
+        return cleaned
 
     def validate_query(self, arguments):
         """arguments: Tornado's query dict of name -> [bytes]. Repeated names: the last wins."""

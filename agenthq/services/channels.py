@@ -31,8 +31,9 @@ def list_channels(identity, query):
     rows = rows.order_by(Channel.name, Channel.id)
     if query.get("page") is None and query.get("limit") is None:
         # The original SDK's listChannels() sends no paging and expects every channel.
+        # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
         items = [channel.to_dict() for channel in rows]
-        return items, {"page": 1, "limit": len(items), "total": len(items), "hasMore": False}
+        return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
     return paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
 
 

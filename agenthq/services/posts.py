@@ -4,7 +4,7 @@ import re
 
 from .. import eventlog
 from ..clock import now_iso
-from ..errors import Forbidden, ValidationError
+from ..errors import Forbidden
 from ..models import Agent, Post, User, insert_row, database, is_postgres
 from . import activity
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
@@ -19,10 +19,8 @@ def create(identity, data, html=None):
         # `post reply` sends none, and agents answering a question often send the wrong one.
         parent = access_post(identity, parent_id, what="parent post")
         channel = access_channel(identity, parent.channel_id, what="parent post")
-    elif data.get("channel_id"):
+    else:  # the schema requires one of the two
         channel = access_channel(identity, data["channel_id"])
-    else:
-        raise ValidationError("channel_id", "channel_id is required (unless parent_id is given)")
     post = Post(**insert_row(
         Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
         type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
