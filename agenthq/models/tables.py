@@ -173,7 +173,9 @@ class Post(BaseModel):
     updated_at = StringField(default=now_iso)
 
     class Meta:
-        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False))
+        # parent_id: GET /posts/:id walks a thread down by it (services.posts.thread_of); without
+        # it each level scans the organization's posts. Created on start for existing databases.
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False))
 
     FIELDS = (
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
