@@ -66,7 +66,8 @@ def _may_read(identity, channel):
 
 def _channel_by_name(identity, channel_ref, what):
     name = channel_ref[1:] if isinstance(channel_ref, str) and channel_ref.startswith("#") else channel_ref
-    if not isinstance(name, str) or not name:
+    # No channel is named so; and PostgreSQL refuses a NUL in any text it is sent.
+    if not isinstance(name, str) or not name or "\x00" in name or len(name) > 200:
         raise NotFound(what)
     # Names are unique per org as stored, but only case-insensitively here: should two
     # differ in case, the exact spelling wins, then the oldest.

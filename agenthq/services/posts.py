@@ -122,16 +122,18 @@ def get(identity, post_id):
 
 def thread_of(post):
     """Every reply under post, at any depth, oldest first, at most MAX_THREAD + 1 of them.
-    UNION (not UNION ALL) so that even a corrupt cycle of parent_ids ends."""
+    UNION (not UNION ALL) so that even a corrupt cycle of parent_ids ends; only the post's own
+    channel, which is every reply's (create puts a reply beside its parent), so that no row
+    of a channel the caller cannot read could ever come along."""
     mark = database.obj.param
     columns = ", ".join(f'"{name}"' for name in Post.FIELDS)
     rows = Post.raw(
         f'WITH RECURSIVE thread(id) AS ('
         f'SELECT "id" FROM "post" WHERE "parent_id" = {mark} AND "org_id" = {mark} '
         f'UNION SELECT p."id" FROM "post" AS p JOIN thread ON p."parent_id" = thread.id) '
-        f'SELECT {columns} FROM "post" WHERE "id" IN (SELECT id FROM thread) AND "org_id" = {mark} '
+        f'SELECT {columns} FROM "post" WHERE "id" IN (SELECT id FROM thread) AND "channel_id" = {mark} '
         f'ORDER BY "id" LIMIT {MAX_THREAD + 1}',
-        post["id"], post["org_id"], post["org_id"],
+        post["id"], post["org_id"], post["channel_id"],
     )
     return [row.to_dict() for row in rows]
 
