@@ -30,8 +30,9 @@ async def test_a_reply_takes_its_parents_channel(api):
         reply = await api.ok("POST", f"{API}/posts", body, token=member, status=201)
         assert reply["channel_id"] == question["channel_id"] and reply["parent_id"] == question["id"]
     # Without parent_id, channel_id is required.
-    error = await api.error("POST", f"{API}/posts", {"content": "x"}, token=org.token, code="VALIDATION_ERROR")
-    assert error["field"] == "channel_id"
+    for body in ({"content": "x"}, {"content": "x", "channel_id": None, "parent_id": None}):
+        error = await api.error("POST", f"{API}/posts", body, token=org.token, code="VALIDATION_ERROR")
+        assert error["field"] == "channel_id"
 
 
 @pytest.mark.gen_test
