@@ -192,3 +192,30 @@ async def test_deeply_nested_message_is_a_bad_message(hub, world):
     session, connection = await open_session(hub, world["token"])
     await session.receive("[" * 10_000)
     assert connection.frames[-1]["code"] == "BAD_MESSAGE" and connection.close_code is None
+
+
+@pytest.mark.gen_test
+async def test_alias_follows_its_event_only_on_original_form(hub, world):
+    seed, seed_conn = await open_session(hub, world["token"])
+    sdk, sdk_conn = await open_session(hub, world["token"])
+    await seed.receive(json.dumps({"type": "subscribe", "channel": world["general"]}))
+    # The original SDK's form makes the connection original-form from this frame on.
+    await sdk.receive(json.dumps({"event": "subscribe", "data": {"channel": world["general"]}}))
+    assert sdk.original_form and not seed.original_form
+    event, message = live(world, 77)
+    seed.deliver(event, message)
+    sdk.deliver(event, message)
+    assert seed_conn.types()[-1] == "post.created"
+    assert sdk_conn.types()[-2:] == ["post.created", "post:new"]
+    alias = sdk_conn.frames[-1]
+    assert alias["event"] == "post:new" and alias["seq"] == 77 and alias["channel"] == world["general"]
+    assert alias["data"] == event.data and alias["timestamp"] == event.timestamp
+
+
+@pytest.mark.gen_test
+async def test_aliases_from_the_start_with_the_query_flag(hub, world):
+    session, connection = await open_session(hub, world["token"], aliases=True)
+    assert session.original_form
+    event = Event(world["identity"].org_id, 5, "agent.offline", ORG, None, {"id": "a1", "status": "offline"}, "ts")
+    session.deliver(event, Message(event.encode()))
+    assert connection.frames[-1]["data"] == {"agentId": "a1", "status": "offline", "timestamp": "ts"}

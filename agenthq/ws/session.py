@@ -16,6 +16,7 @@ from ..realtime import Close, text_frame
 from ..services import presence, stream
 from ..validation import is_id
 from . import protocol
+from .aliases import alias_text
 from .protocol import BadMessage
 
 log = logging.getLogger("agenthq.ws")
@@ -181,6 +182,10 @@ class Session:
         """An event's frame and, to an original-form connection, its alias right behind it:
         an alias never travels without its event, live or replayed."""
         self._send_frame(frame)
+        if self.original_form:
+            alias = alias_text(event)
+            if alias is not None:
+                self.send_text(alias)
 
     def _cut_off(self):
         log.info("closing slow reader %s", self.connection_id)
