@@ -1,5 +1,5 @@
 """The /ws session on its own (agenthq/ws/session.py): a real Hub on a real SQLite file, but no
-socket. The connection is a recording fake with the four methods the session writes through,
+socket. The connection is a recording fake with the methods the session writes through,
 so the subtle parts (replay hold-back, dedupe after resume, the outbound cap, liveness, the
 rate limit, aliases) are driven step by step, with a clock the test moves."""
 
@@ -14,7 +14,7 @@ from agenthq.ratelimit import RateLimits
 from agenthq.realtime import Close, Message
 from agenthq.services import accounts, posts
 from agenthq.ws.protocol import ConnectArgs
-from agenthq.ws.session import Session
+from agenthq.ws.session import CLOSED, FULL, SENT, Session
 
 
 class FakeConnection:
@@ -25,7 +25,11 @@ class FakeConnection:
         self.frames, self.close_code, self.backlog = [], None, 0
         self.session = None
 
-    def send_frame(self, frame):
+    def send_frame(self, frame, cap):
+        if self.close_code is not None:
+            return CLOSED
+        if self.backlog > cap:
+            return FULL
         assert frame[0] == 0x81  # a final text frame
         length, start = frame[1] & 0x7F, 2
         if length == 126:
@@ -33,6 +37,7 @@ class FakeConnection:
         elif length == 127:
             start = 10
         self.frames.append(json.loads(frame[start:]))
+        return SENT
 
     def queued(self):
         return self.backlog
@@ -40,9 +45,6 @@ class FakeConnection:
     async def drain(self):
         self.backlog = 0
         return True
-
-    def is_open(self):
-        return self.close_code is None
 
     def close(self, code=None, reason=None):
         if self.close_code is None:

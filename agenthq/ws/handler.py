@@ -8,7 +8,7 @@ from tornado.websocket import WebSocketHandler
 
 from ..wireframe import queued_bytes, write_frame
 from .protocol import connect_args
-from .session import Session
+from .session import CLOSED, FULL, SENT, Session
 
 log = logging.getLogger("agenthq.ws")
 
@@ -59,16 +59,21 @@ class SocketHandler(WebSocketHandler):
 
     # -- the connection the session writes to ---------------------------------------------------
 
-    def is_open(self):
-        return self.ws_connection is not None and not self.ws_connection.is_closing()
-
     def queued(self):
         """Bytes handed to the socket's stream that the kernel has not taken yet."""
         return 0 if self.ws_connection is None else queued_bytes(self.ws_connection.stream)
 
-    def send_frame(self, frame):
-        """The same bytes write_message would send, without a task and futures per message."""
-        write_frame(self.ws_connection.stream, frame)
+    def send_frame(self, frame, cap):
+        """Write a prebuilt frame unless more than `cap` bytes are queued already: the same
+        bytes write_message would send, without a task and futures per message. One call per
+        delivery, as this runs once per recipient of every event."""
+        connection = self.ws_connection
+        if connection is None or connection.is_closing():
+            return CLOSED
+        if queued_bytes(connection.stream) > cap:
+            return FULL
+        write_frame(connection.stream, frame)
+        return SENT
 
     async def drain(self):
         """Wait until everything queued is sent; False if the socket closed meanwhile."""

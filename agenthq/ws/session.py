@@ -1,8 +1,9 @@
 """One /ws connection's state and rules: authentication, subscriptions, lossless resume (replay
 hold-back and dedupe), the outbound cap, liveness and the inbound rate limit. No Tornado here:
 the socket is a `connection` object (agenthq/ws/handler.py in the server, a fake in
-tests/test_ws_session.py) with send_frame(bytes), queued() -> int, async drain(), is_open()
-and close(code, reason). The registry and the hub see the session as the connection."""
+tests/test_ws_session.py) with send_frame(frame, cap) -> SENT | FULL | CLOSED, queued() -> int,
+async drain() -> bool and close(code, reason). The registry and the hub see the session as the
+connection."""
 
 import asyncio
 import logging
@@ -22,6 +23,10 @@ from .protocol import BadMessage
 log = logging.getLogger("agenthq.ws")
 
 ORG_STREAM = "org"
+
+# What connection.send_frame(frame, cap) did: written (or queued), refused because more than
+# `cap` bytes were queued already, or nothing because the socket is closing.
+SENT, FULL, CLOSED = "sent", "full", "closed"
 
 
 class TokenBucket:
@@ -60,6 +65,7 @@ class Session:
         self._rate_strikes = 0
         self._last_beat_written = float("-inf")
         self._bucket = TokenBucket(self.config.ws_rate, self.config.ws_burst, clock)
+        self._cap = self.config.ws_max_buffer
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -176,16 +182,21 @@ class Session:
             if self._held_bytes + self.connection.queued() > self.config.ws_max_buffer:
                 self._cut_off()
         else:
-            self._send_event(event, message.frame)
+            self._send_frame(message.frame)
+            if self.original_form:
+                self._send_alias(event)
 
     def _send_event(self, event, frame):
-        """An event's frame and, to an original-form connection, its alias right behind it:
-        an alias never travels without its event, live or replayed."""
         self._send_frame(frame)
         if self.original_form:
-            alias = alias_text(event)
-            if alias is not None:
-                self.send_text(alias)
+            self._send_alias(event)
+
+    def _send_alias(self, event):
+        """To an original-form connection, right behind its event (live or replayed): an alias
+        never travels without its event."""
+        alias = alias_text(event)
+        if alias is not None:
+            self.send_text(alias)
 
     def _cut_off(self):
         log.info("closing slow reader %s", self.connection_id)
@@ -195,15 +206,11 @@ class Session:
         self._send_frame(text_frame(text.encode()))
 
     def _send_frame(self, frame):
-        """Every frame goes out here, in order, through the connection's fast path."""
-        if self._closed or not self.connection.is_open():
-            return
-        # A reader this far behind is cut off (and resumes with `since`) rather than hold
-        # memory for ever.
-        if self.connection.queued() > self.config.ws_max_buffer:
+        """Every frame goes out here, in order, through the connection's fast path. A reader
+        more than the cap behind is cut off (and resumes with `since`) rather than hold memory
+        for ever."""
+        if not self._closed and self.connection.send_frame(frame, self._cap) is FULL:
             self._cut_off()
-            return
-        self.connection.send_frame(frame)
 
     def close(self, code=None, reason=None):
         if not self._closed:
