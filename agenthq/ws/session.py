@@ -181,9 +181,11 @@ class Session:
             # socket's queue: a reader that stalls mid-replay is cut off, not buffered for ever.
             if self._held_bytes + self.connection.queued() > self.config.ws_max_buffer:
                 self._cut_off()
-        else:
-            self._send_frame(message.frame)
-            if self.original_form:
+        elif not self._closed:
+            # _send_frame() inlined: this line runs once per recipient of every event.
+            if self.connection.send_frame(message.frame, self._cap) is FULL:
+                self._cut_off()
+            elif self.original_form:
                 self._send_alias(event)
 
     def _send_event(self, event, frame):
