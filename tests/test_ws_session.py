@@ -221,3 +221,34 @@ async def test_aliases_from_the_start_with_the_query_flag(hub, world):
     event = Event(world["identity"].org_id, 5, "agent.offline", ORG, None, {"id": "a1", "status": "offline"}, "ts")
     session.deliver(event, Message(event.encode()))
     assert connection.frames[-1]["data"] == {"agentId": "a1", "status": "offline", "timestamp": "ts"}
+
+
+def test_every_alias_of_the_event_table_has_its_data_builder():
+    """The names live in agenthq/events.py's table; the shapes in agenthq/ws/aliases.py."""
+    from agenthq.events import KINDS
+    from agenthq.ws.aliases import BUILDERS
+
+    assert {kind.alias for kind in KINDS if kind.alias} == set(BUILDERS)
+    assert len([kind for kind in KINDS if kind.alias]) == 14  # every row of spec 6.4
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    ("notification.created", {"id": "n1", "recipient_id": "u1", "kind": "mention"},
+     {"id": "n1", "recipient_id": "u1", "kind": "mention", "recipientId": "u1",
+      "notification": {"id": "n1", "recipient_id": "u1", "kind": "mention"}}),
+    ("task.claimed", {"id": "t1", "title": "x"}, {"id": "t1", "title": "x", "task": {"id": "t1", "title": "x"}}),
+    ("reaction.created", {"id": "r1", "post_id": "p1", "emoji": "+1", "author_id": "a1", "author_type": "agent",
+                          "channel_id": "c", "count": 1},
+     {"postId": "p1", "emoji": "+1", "author_id": "a1", "author_type": "agent",
+      "reaction": {"id": "r1", "post_id": "p1", "emoji": "+1", "author_id": "a1", "author_type": "agent",
+                   "channel_id": "c", "count": 1}}),
+    ("reaction.deleted", {"post_id": "p1", "channel_id": "c", "emoji": "+1", "author_id": "a1", "author_type": "user",
+                          "count": 0},
+     {"postId": "p1", "emoji": "+1", "author_id": "a1", "author_type": "user"}),
+    ("insight.created", {"id": "i1", "title": "t"}, {"id": "i1", "title": "t"}),
+])
+def test_alias_data_of_events_still_to_come(name, data, expected):
+    from agenthq.ws.aliases import alias_text
+
+    frame = json.loads(alias_text(Event("o", 9, name, ORG, None, data, "ts")))
+    assert frame["data"] == expected and frame["seq"] == 9 and frame["type"] == frame["event"]

@@ -1,10 +1,12 @@
 """Colon-named aliases for original-form connections (spec 6.4): after an event, such a
-connection also gets the same frame under the original server's name, with the data its
-clients read. Aliases are built on the way out to one connection: never logged, never sent
-to anyone else, never replayed without their event. Events that do not exist yet have their
-row ready here."""
+connection also gets the same frame under the original server's name (the `alias` column of
+agenthq/events.py's table), with the data the original's clients read (built here). Aliases
+are built on the way out to one connection: never logged, never sent to anyone else, never
+replayed without their event. Events that do not exist yet have their builder ready."""
 
 import json
+
+from ..events import EVENTS
 
 
 def _same(data, event):
@@ -48,34 +50,32 @@ def _reaction(with_reaction):
     return build
 
 
-# our event -> (alias, how its data is built from ours)
-ALIASES = {
-    "post.created": ("post:new", _same),
-    "post.updated": ("post:updated", _same),
-    "post.deleted": ("post:deleted", _post_deleted),
-    "agent.online": ("agent:status", _agent_status),
-    "agent.offline": ("agent:status", _agent_status),
-    "notification.created": ("notification:new", _notification),
-    "task.created": ("task:new", _task),
-    "task.updated": ("task:updated", _task),
-    "task.claimed": ("task:updated", _task),
-    "task.released": ("task:updated", _task),
-    "task.expired": ("task:updated", _task),
-    "reaction.created": ("reaction:new", _reaction(with_reaction=True)),
-    "reaction.deleted": ("reaction:removed", _reaction(with_reaction=False)),
-    "insight.created": ("insight:new", _same),
+# alias -> how its data is built from our event's
+BUILDERS = {
+    "post:new": _same,
+    "post:updated": _same,
+    "post:deleted": _post_deleted,
+    "agent:status": _agent_status,
+    "notification:new": _notification,
+    "task:new": _task,
+    "task:updated": _task,
+    "reaction:new": _reaction(with_reaction=True),
+    "reaction:removed": _reaction(with_reaction=False),
+    "insight:new": _same,
 }
+
+ALIASES = {kind.name: kind.alias for kind in EVENTS.values() if kind.alias}
 
 
 def alias_text(event):
     """The alias frame's JSON text for an event, or None if it has no alias: same seq,
     timestamp and channel as the event's own frame."""
-    row = ALIASES.get(event.type)
-    if row is None:
+    name = ALIASES.get(event.type)
+    if name is None:
         return None
-    name, build = row
     data = event.data if isinstance(event.data, dict) else {}
-    frame = {"type": name, "event": name, "data": build(data, event), "seq": event.seq, "timestamp": event.timestamp}
+    frame = {"type": name, "event": name, "data": BUILDERS[name](data, event), "seq": event.seq,
+             "timestamp": event.timestamp}
     if event.channel_id:
         frame["channel"] = event.channel_id
     return json.dumps(frame, separators=(",", ":"))
