@@ -1,6 +1,6 @@
 """Limits and faults, each with its close code: oversized message (1009), subscription cap,
 inbound rate (RATE_LIMITED, then 4029), slow reader (4008, and one slow reader
-never holds up the others), revoked agent (4003), shutdown (1001), protocol pings."""
+never holds up the others), revoked agent (4003), shutdown (1001). Pings and idle: tests/test_ws_liveness.py."""
 
 import asyncio
 
@@ -131,22 +131,6 @@ async def test_rate_limit_closes_with_4029_if_it_persists(config_overrides, api,
     assert code == 4029
     kinds = [f.get("code", f["type"]) for f in ws.frames[1:]]
     assert kinds[:5] == ["heartbeat_ack"] * 5 and set(kinds[5:]) == {"RATE_LIMITED"}
-
-
-# -- pings (liveness: tests/test_ws_liveness.py) ------------------------------------------------
-
-
-@pytest.mark.gen_test
-@settings(heartbeat_interval=0.5)
-async def test_server_sends_protocol_pings(config_overrides, api, http_port):
-    """A peer that vanished without a close is found by the server's pings."""
-    org = await api.register()
-    raw = await RawSocket.connect(http_port, org.token)
-    await asyncio.sleep(0.7)
-    frames, code, pings = raw.read_available()
-    raw.close()
-    assert frames and frames[0]["type"] == "connected"
-    assert pings >= 1
 
 
 # -- slow readers ------------------------------------------------------------------------------

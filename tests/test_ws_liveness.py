@@ -39,6 +39,22 @@ async def send_ping(raw):
 
 
 @pytest.mark.gen_test(timeout=30)
+async def test_server_pings_every_interval(api, http_port):
+    """Pings find a peer that vanished without a close; a silent one gets one per interval
+    until it is cut (3 intervals)."""
+    org = await api.register()
+    raw = await RawSocket.connect(http_port, org.token)
+    pings, frames = 0, []
+    while pings < 2:
+        more, code, count = raw.read_available()  # what arrived since the last call
+        frames, pings = frames + more, pings + count
+        assert code is None, (frames, pings)
+        await asyncio.sleep(INTERVAL / 10)  # polling a raw socket: no event to await
+    raw.close()
+    assert frames and frames[0]["type"] == "connected"
+
+
+@pytest.mark.gen_test(timeout=30)
 async def test_silent_raw_socket_is_cut_with_4002_after_three_intervals(api, http_port):
     org = await api.register()
     loop = asyncio.get_running_loop()
