@@ -19,7 +19,9 @@ INTERVAL = 0.2
 
 @pytest.fixture
 def config_overrides():
-    return {"heartbeat_interval": INTERVAL}
+    # A short presence timeout too: a closed agent stays online while its heartbeat (its
+    # connect) is fresh (spec 4), and test_idle_agent_goes_offline waits for the offline.
+    return {"heartbeat_interval": INTERVAL, "presence_timeout": 0.5}
 
 
 async def cut_silent(http_port, token):
