@@ -7,7 +7,9 @@ import asyncio
 import pytest
 
 from agenthq.models import Channel, Event, database
-from tests.ws_support import RawSocket, agent_status, bulk_posts, eventually, open_ws, subscribe
+from tests.ws_support import (
+    RawSocket, agent_status, bulk_posts, eventually, nothing_more, open_ws, subscribe,
+)
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ async def test_refused_subscription_changes_nothing(config_overrides, api, ws_co
     await org.post("unheard", "alerts")
     heard = await org.post("heard", "updates")
     assert (await ws.expect("post.created"))["data"]["id"] == heard["id"]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 # -- inbound rate ------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ async def test_slow_reader_is_closed_with_4008_and_others_keep_receiving(config_
         frame = await back.expect("post.created")
         rest.append(frame["data"]["id"])
     assert rest == [p["id"] for p in made[len(got):]]
-    await back.nothing(0.1)
+    await nothing_more(back)
 
 
 # A replay bigger than what the kernel's loopback buffers take in one go (about 4 MB here), so
