@@ -5,6 +5,8 @@ rate limit, aliases) are driven step by step, with a clock the test moves."""
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -14,7 +16,8 @@ from agenthq.ratelimit import RateLimits
 from agenthq.realtime import Close, Message
 from agenthq.services import accounts, posts
 from agenthq.ws.protocol import ConnectArgs
-from agenthq.ws.session import CLOSED, FULL, SENT, Session
+from agenthq.ws.outbound import CLOSED, FULL, SENT
+from agenthq.ws.session import Session
 
 
 class FakeConnection:
@@ -252,3 +255,9 @@ def test_alias_data_of_events_still_to_come(name, data, expected):
 
     frame = json.loads(alias_text(Event("o", 9, name, ORG, None, data, "ts")))
     assert frame["data"] == expected and frame["seq"] == 9 and frame["type"] == frame["event"]
+
+
+def test_the_session_imports_no_tornado():
+    code = "import sys, agenthq.ws.session; print('tornado' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -8,7 +8,8 @@ from tornado.websocket import WebSocketHandler
 
 from ..wireframe import queued_bytes, write_frame
 from .protocol import connect_args
-from .session import CLOSED, FULL, SENT, Session
+from .outbound import CLOSED, FULL, SENT
+from .session import Session
 
 log = logging.getLogger("agenthq.ws")
 
