@@ -4,7 +4,8 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts, ws
+from .handlers import accounts, activity, agents, base, channels, org, posts
+from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
 from .web import pages

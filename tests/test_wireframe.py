@@ -47,18 +47,19 @@ async def connected_pair(api, http_port, hub, receive_buffer=1 << 20):
             raw.sock.recv(1 << 20)
         except BlockingIOError:
             break
-    return org, raw, hub.registry.connections_of_org(org.id)[0]
+    return org, raw, hub.registry.connections_of_org(org.id)[0]  # the socket's Session
 
 
 @pytest.mark.gen_test(timeout=30)
 async def test_fast_path_bytes_equal_write_message_bytes(api, http_port, hub):
-    _, raw, handler = await connected_pair(api, http_port, hub)
+    _, raw, session = await connected_pair(api, http_port, hub)
+    handler = session.connection
     for size in SIZES:
         text = "é" * (size // 2) + "x" * (size % 2)  # multi-byte UTF-8 too
         expected = text_frame(text.encode())
         await handler.write_message(text)  # Tornado's stock path
         stock = await read_exactly(raw, len(expected))
-        handler.send_text(text)  # our path
+        session.send_text(text)  # our path
         fast = await read_exactly(raw, len(expected))
         assert stock == fast == expected, size
     raw.close()
@@ -67,10 +68,11 @@ async def test_fast_path_bytes_equal_write_message_bytes(api, http_port, hub):
 @pytest.mark.gen_test(timeout=30)
 async def test_broadcast_frames_keep_order_with_queued_writes(api, http_port, hub):
     """When the socket's queue is not empty the fast path must queue behind it, not jump it."""
-    org, raw, handler = await connected_pair(api, http_port, hub, receive_buffer=4096)
+    org, raw, session = await connected_pair(api, http_port, hub, receive_buffer=4096)
+    handler = session.connection
     big = "y" * 8_000_000  # larger than the kernel buffers: part of it stays queued in Tornado
     handler.write_message(big)
-    assert handler._queued() > 0
+    assert handler.queued() > 0
     # Drain the kernel buffers without letting the loop run (time.sleep, not await): the
     # socket now has room while Tornado still holds queued bytes, the case where writing
     # straight to the socket would jump the queue.
@@ -82,11 +84,11 @@ async def test_broadcast_frames_keep_order_with_queued_writes(api, http_port, hu
                 early += raw.sock.recv(1 << 16)
         except BlockingIOError:
             pass
-    assert handler._queued() > 0
+    assert handler.queued() > 0
     raw.buffer = bytes(early)
     events = [Event(org.id, n, "post.created", CHANNEL, "c", {"n": n}, "t") for n in range(1, 4)]
     for event in events:
-        handler._send_frame(Message(event.encode()).frame)
+        session._send_frame(Message(event.encode()).frame)
     expected = text_frame(big.encode()) + b"".join(Message(e.encode()).frame for e in events)
     got = await read_exactly(raw, len(expected), timeout=20)
     assert got == expected

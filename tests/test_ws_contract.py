@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.ws_support import open_ws, subscribe
+from tests.ws_support import nothing_more, open_ws, subscribe
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -95,8 +95,9 @@ async def test_error_frames(api, ws_connect):
     assert error["code"] == "NOT_FOUND" and error["channel"] == missing
     refused = await ws_connect(token="bad")
     error = await refused.expect("error")
-    assert_reply(error, "error", {"code", "message"}, ("code", "message"))
-    assert error["code"] == "UNAUTHORIZED"
+    # A refusal also names REST's code for the same token (data.reason).
+    assert_reply(error, "error", {"code", "message", "reason"}, ("code", "message"))
+    assert error["code"] == "UNAUTHORIZED" and error["data"]["reason"] == "INVALID_TOKEN"
 
 
 @pytest.mark.gen_test
@@ -156,4 +157,4 @@ async def test_every_event_frame(api, ws_connect, hub, monkeypatch):
     for frame in received:
         event = by_seq[frame["seq"]]
         assert json.loads(event.encode()) == event.frame() == frame
-    await ws.nothing(0.1)
+    await nothing_more(ws)

@@ -3,7 +3,7 @@ non-subscribers, non-members of a private channel)."""
 
 import pytest
 
-from tests.ws_support import open_ws, subscribe
+from tests.ws_support import nothing_more, open_ws, subscribe
 
 
 async def setup_org(api, ws_connect):
@@ -38,8 +38,8 @@ async def test_post_created_goes_to_subscribers_only(api, ws_connect):
     event = await subscriber.expect("post.created")
     assert_event(event, "post.created", general)
     assert event["data"] == post
-    await bystander.nothing(0.1)
-    await stranger.nothing(0.05)
+    await nothing_more(bystander)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -51,8 +51,8 @@ async def test_post_updated_goes_to_subscribers_only(api, ws_connect):
     event = await subscriber.expect("post.updated")
     assert_event(event, "post.updated", general)
     assert event["data"] == edited and event["data"]["content"] == "final"
-    await bystander.nothing(0.1)
-    await stranger.nothing(0.05)
+    await nothing_more(bystander)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -64,15 +64,15 @@ async def test_post_deleted_goes_to_subscribers_only(api, ws_connect):
     event = await subscriber.expect("post.deleted")
     assert_event(event, "post.deleted", general)
     assert event["data"]["id"] == post["id"] and event["data"]["channel_id"] == general
-    await bystander.nothing(0.1)
-    await stranger.nothing(0.05)
+    await nothing_more(bystander)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
 async def test_post_in_another_channel_is_not_delivered(api, ws_connect):
     org, general, subscriber, bystander, stranger = await setup_org(api, ws_connect)
     await org.post("elsewhere", "updates")
-    await subscriber.nothing(0.15)
+    await nothing_more(subscriber)
 
 
 @pytest.mark.gen_test
@@ -104,7 +104,7 @@ async def test_private_channel_posts_reach_member_subscribers_only(api, ws_conne
     assert (await outsider_ws.expect("error"))["code"] in ("NOT_FOUND", "FORBIDDEN")
     post = await org.post("inner news", private["id"])
     assert (await member_ws.expect("post.created"))["data"]["id"] == post["id"]
-    await outsider_ws.nothing(0.15)
+    await nothing_more(outsider_ws)
 
 
 # -- org events --------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ async def test_agent_updated_goes_to_the_whole_org_only(api, ws_connect):
         assert_event(event, "agent.updated")
         assert "channel" not in event
         assert event["data"] == changed
-    await stranger.nothing(0.1)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -138,7 +138,7 @@ async def test_agent_deleted_goes_to_the_whole_org_only(api, ws_connect):
         assert_event(event, "agent.deleted")
         assert event["data"]["id"] == agent["id"] and event["data"]["name"] == "doomed"
         assert "key_hash" not in event["data"] and "key_prefix" not in event["data"]
-    await stranger.nothing(0.1)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -151,7 +151,7 @@ async def test_public_channel_created_goes_to_the_whole_org_only(api, ws_connect
         event = await ws.expect("channel.created")
         assert_event(event, "channel.created", channel["id"])
         assert event["data"] == channel
-    await stranger.nothing(0.1)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -165,9 +165,9 @@ async def test_private_channel_created_goes_to_its_members_only(api, ws_connect)
     # The creator (the owner, whose socket is `subscriber`) is its only member.
     event = await subscriber.expect("channel.created")
     assert event["data"] == channel and event["channel"] == channel["id"]
-    await bystander.nothing(0.1)
-    await agent_ws.nothing(0.05)
-    await stranger.nothing(0.05)
+    await nothing_more(bystander)
+    await nothing_more(agent_ws)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -179,7 +179,7 @@ async def test_private_channel_created_by_an_agent_reaches_that_agent_not_its_ow
     owner_ws, _ = await open_ws(ws_connect, org.token)
     channel = await api.ok("POST", "/api/v1/channels", {"name": "agent-only", "type": "private"}, token=key, status=201)
     assert (await agent_ws.expect("channel.created"))["data"]["id"] == channel["id"]
-    await owner_ws.nothing(0.15)
+    await nothing_more(owner_ws)
 
 
 @pytest.mark.gen_test
@@ -209,7 +209,7 @@ async def test_seq_increases_across_every_kind_of_event(api, ws_connect):
     assert [f["type"] for f in seen] == types
     seqs = [f["seq"] for f in seen]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) and seqs[0] > hello["data"]["seq"]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -229,7 +229,7 @@ async def test_events_of_one_org_never_reach_another(api, ws_connect):
     await api.ok("PATCH", f"/api/v1/agents/{agent['id']}", {"description": "ours"}, token=org.token)
     agent_ws.close()
     await api.ok("DELETE", f"/api/v1/agents/{agent['id']}", token=org.token)
-    await stranger.nothing(0.15)
+    await nothing_more(stranger)
 
 
 @pytest.mark.gen_test
@@ -253,7 +253,7 @@ async def test_member_who_leaves_a_private_channel_stops_hearing_it(api, ws_conn
     post = await org.post("after leaving", private["id"])
     await stayer.expect("post.created")
     assert (await stayer.expect("post.created"))["data"]["id"] == post["id"]
-    await leaver.nothing(0.15)
+    await nothing_more(leaver)
 
 
 @pytest.mark.gen_test

@@ -120,7 +120,9 @@ def _check_frame(frame):
     if frame["type"] == "error":
         assert frame["code"] in ERROR_CODES, frame
     elif frame["type"] not in REPLY_TYPES:
-        assert frame["type"].split(".")[0] in ("post", "channel", "agent") and isinstance(frame["seq"], int), frame
+        # An event (post.created) or, to an original-form connection, its alias (post:new).
+        family = frame["type"].replace(":", ".").split(".")[0]
+        assert family in ("post", "channel", "agent") and isinstance(frame["seq"], int), frame
 
 
 def _exchange(url, token, batch):
@@ -136,6 +138,8 @@ def _exchange(url, token, batch):
             while True:
                 frame = json.loads(conn.recv(timeout=10))  # a stuck connection fails here
                 _check_frame(frame)
+                if ":" in frame["type"]:  # an alias comes right behind its event, never alone
+                    assert frames and frames[-1]["seq"] == frame["seq"] and "." in frames[-1]["type"], frames
                 frames.append(frame)
                 if frame["type"] == "heartbeat_ack":
                     return None, frames

@@ -1,13 +1,15 @@
 """Limits and faults, each with its close code: oversized message (1009), subscription cap,
-inbound rate (RATE_LIMITED, then 4029), idle (4002), slow reader (4008, and one slow reader
-never holds up the others), revoked agent (4003), shutdown (1001), protocol pings."""
+inbound rate (RATE_LIMITED, then 4029), slow reader (4008, and one slow reader
+never holds up the others), revoked agent (4003), shutdown (1001). Pings and idle: tests/test_ws_liveness.py."""
 
 import asyncio
 
 import pytest
 
 from agenthq.models import Channel, Event, database
-from tests.ws_support import RawSocket, agent_status, bulk_posts, eventually, open_ws, subscribe
+from tests.ws_support import (
+    RawSocket, agent_status, bulk_posts, eventually, nothing_more, open_ws, subscribe,
+)
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ async def test_refused_subscription_changes_nothing(config_overrides, api, ws_co
     await org.post("unheard", "alerts")
     heard = await org.post("heard", "updates")
     assert (await ws.expect("post.created"))["data"]["id"] == heard["id"]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 # -- inbound rate ------------------------------------------------------------------------------
@@ -131,72 +133,6 @@ async def test_rate_limit_closes_with_4029_if_it_persists(config_overrides, api,
     assert code == 4029
     kinds = [f.get("code", f["type"]) for f in ws.frames[1:]]
     assert kinds[:5] == ["heartbeat_ack"] * 5 and set(kinds[5:]) == {"RATE_LIMITED"}
-
-
-# -- idle --------------------------------------------------------------------------------------
-
-
-@pytest.mark.gen_test
-@settings(heartbeat_interval=0.3)
-async def test_silent_connection_is_closed_with_4002(config_overrides, api, ws_connect):
-    org = await api.register()
-    ws, hello = await open_ws(ws_connect, org.token)
-    assert hello["data"]["heartbeat_interval"] == 0.3
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    code, _ = await ws.closed()
-    assert code == 4002
-    assert loop.time() - started >= 0.5  # two intervals, not one
-
-
-@pytest.mark.gen_test
-@settings(heartbeat_interval=0.3)
-async def test_heartbeating_connection_stays_open(config_overrides, api, ws_connect):
-    org = await api.register()
-    ws, _ = await open_ws(ws_connect, org.token)
-    for _ in range(4):  # 0.8 s: past two intervals
-        await asyncio.sleep(0.2)
-        await ws.send({"type": "heartbeat"})
-        await ws.expect("heartbeat_ack")
-
-
-@pytest.mark.gen_test
-@settings(heartbeat_interval=0.3)
-async def test_any_message_counts_as_activity(config_overrides, api, ws_connect):
-    org = await api.register()
-    general = await org.channel_id()
-    ws, _ = await open_ws(ws_connect, org.token)
-    for i in range(4):  # 0.8 s: past two intervals
-        await asyncio.sleep(0.2)
-        await ws.send({"type": "subscribe" if i % 2 else "unsubscribe", "channel": general})
-        await ws.recv()
-    await ws.send({"type": "heartbeat"})
-    await ws.expect("heartbeat_ack")
-
-
-@pytest.mark.gen_test
-@settings(heartbeat_interval=0.3)
-async def test_idle_agent_goes_offline(config_overrides, api, ws_connect):
-    org = await api.register()
-    agent, key = await org.agent()
-    watch, _ = await open_ws(ws_connect, org.token)
-    ws, _ = await open_ws(ws_connect, key)
-    await watch.expect("agent.online")
-    assert (await ws.closed())[0] == 4002
-    await eventually(lambda: agent_status(agent["id"]) == "offline")
-
-
-@pytest.mark.gen_test
-@settings(heartbeat_interval=0.5)
-async def test_server_sends_protocol_pings(config_overrides, api, http_port):
-    """A peer that vanished without a close is found by the server's pings."""
-    org = await api.register()
-    raw = await RawSocket.connect(http_port, org.token)
-    await asyncio.sleep(0.7)
-    frames, code, pings = raw.read_available()
-    raw.close()
-    assert frames and frames[0]["type"] == "connected"
-    assert pings >= 1
 
 
 # -- slow readers ------------------------------------------------------------------------------
@@ -245,7 +181,7 @@ async def test_slow_reader_is_closed_with_4008_and_others_keep_receiving(config_
         frame = await back.expect("post.created")
         rest.append(frame["data"]["id"])
     assert rest == [p["id"] for p in made[len(got):]]
-    await back.nothing(0.1)
+    await nothing_more(back)
 
 
 # A replay bigger than what the kernel's loopback buffers take in one go (about 4 MB here), so

@@ -4,7 +4,7 @@ original SDK's; access checks on subscribe; malformed input answered and survive
 import pytest
 
 from agenthq.clock import parse_iso
-from tests.ws_support import open_ws, subscribe
+from tests.ws_support import nothing_more, open_ws, subscribe
 
 
 @pytest.mark.gen_test
@@ -40,7 +40,7 @@ async def test_subscribing_twice_delivers_once(api, ws_connect):
     await subscribe(ws, general)
     await org.post("once")
     await ws.expect("post.created")
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -57,7 +57,7 @@ async def test_unsubscribe_both_forms(api, ws_connect):
     assert (await ws.expect("unsubscribed"))["channel"] == updates
     await org.post("unheard", "general")
     await org.post("unheard", "updates")
-    await ws.nothing(0.15)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -73,7 +73,7 @@ async def test_unsubscribe_keeps_other_subscriptions(api, ws_connect):
     heard = await org.post("heard", "updates")
     event = await ws.expect("post.created")
     assert event["data"]["id"] == heard["id"]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -125,7 +125,7 @@ async def test_subscribe_other_orgs_channel_is_not_found_and_hears_nothing(api, 
     error = await assert_refused(ws, their_general)
     assert error["code"] == "NOT_FOUND"
     await theirs.post("secret")
-    await ws.nothing(0.15)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -138,7 +138,7 @@ async def test_subscribe_private_channel_needs_membership(api, ws_connect):
     outsider, _ = await open_ws(ws_connect, key)
     await assert_refused(outsider, private["id"])
     await org.post("board only", private["id"])
-    await outsider.nothing(0.15)
+    await nothing_more(outsider)
     # Once added as a member, the same agent may subscribe.
     await api.ok(
         "POST", f"/api/v1/channels/{private['id']}/members",
@@ -213,7 +213,7 @@ async def test_malformed_messages_get_bad_message_and_the_socket_stays_open(api,
     await ws.expect("heartbeat_ack")
     # Nothing half-done by a bad subscribe: no subscription was made.
     await org.post("unheard")
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test

@@ -9,7 +9,7 @@ import pytest
 
 from agenthq.models import Event
 from agenthq.services import agents, stream
-from tests.ws_support import bulk, bulk_posts, eventually, open_ws, owner_identity, subscribe
+from tests.ws_support import bulk, bulk_posts, eventually, nothing_more, open_ws, owner_identity, subscribe
 
 
 def post_seqs(frames):
@@ -59,7 +59,7 @@ async def test_drop_and_resume_a_channel(api, ws_connect):
     live = await org.post("live again")
     event = await back.expect("post.created")
     assert event["data"]["id"] == live["id"] and event["seq"] > seqs[-1]
-    await back.nothing(0.1)
+    await nothing_more(back)
 
 
 @pytest.mark.gen_test
@@ -68,10 +68,10 @@ async def test_resume_with_nothing_missed_sends_nothing_but_live(api, ws_connect
     general = await org.channel_id()
     ws, hello = await open_ws(ws_connect, org.token)
     await subscribe(ws, general, since=hello["data"]["seq"])
-    await ws.nothing(0.1)
+    await nothing_more(ws)
     post = await org.post("live")
     assert (await ws.expect("post.created"))["data"]["id"] == post["id"]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -85,7 +85,7 @@ async def test_posts_between_connect_and_subscribe_are_recovered_with_the_connec
     assert (await ws.expect("post.created"))["data"]["id"] == early["id"]
     late = await org.post("after the subscribe")
     assert (await ws.expect("post.created"))["data"]["id"] == late["id"]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test
@@ -97,7 +97,7 @@ async def test_since_zero_replays_the_whole_channel(api, ws_connect):
     await subscribe(ws, general, since=0)
     replay = await collect(ws, 3)
     assert [f["data"]["id"] for f in replay] == [p["id"] for p in made]
-    await ws.nothing(0.1)
+    await nothing_more(ws)
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -135,7 +135,7 @@ async def test_post_written_during_a_long_replay_is_neither_lost_nor_doubled(api
     assert ids == [p["id"] for p in missed] + [p["id"] for p in live]
     seqs = [f["seq"] for f in frames]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-    await back.nothing(0.1)
+    await nothing_more(back)
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -157,7 +157,7 @@ async def test_live_posts_racing_the_replay_boundary(api, ws_connect, hub):
     seqs = [f["seq"] for f in frames]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert sorted(f["data"]["id"] for f in frames) == sorted(p["id"] for p in missed + live)
-    await back.nothing(0.1)
+    await nothing_more(back)
 
 
 # -- org resume (?since= on connect) -----------------------------------------------------------
@@ -186,14 +186,14 @@ async def test_since_on_connect_replays_org_events(api, ws_connect):
         ("channel.created", public["id"]), ("channel.created", private["id"]), ("agent.updated", agent["id"]),
     ]
     assert [f["seq"] for f in got] == sorted(f["seq"] for f in got) and got[0]["seq"] > since
-    await owner_back.nothing(0.1)
+    await nothing_more(owner_back)
     # The member missed the same things except the private channel it is not in.
     member_back, _ = await open_ws(ws_connect, member_token, since=since)
     got = await collect(member_back, 2, ("channel.created", "agent.updated"))
     assert [(f["type"], f["data"]["id"]) for f in got] == [
         ("channel.created", public["id"]), ("agent.updated", agent["id"]),
     ]
-    await member_back.nothing(0.1)
+    await nothing_more(member_back)
 
 
 @pytest.mark.gen_test
@@ -240,7 +240,7 @@ async def test_org_events_during_a_connect_replay_are_neither_lost_nor_doubled(a
     ]
     seqs = [f["seq"] for f in frames]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-    await back.nothing(0.1)
+    await nothing_more(back)
 
 
 # -- resync_required ---------------------------------------------------------------------------

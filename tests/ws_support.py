@@ -28,6 +28,17 @@ async def subscribe(ws, channel, since=None):
     return await ws.expect("subscribed")
 
 
+async def nothing_more(ws):
+    """Nothing (more) arrives on this socket, proved by a sentinel rather than a wait: the
+    answer to a heartbeat sent now must be the next frame. Within one hub an event is on its
+    recipients' sockets before the REST call that caused it returns, and a message is handled
+    only after the one before it (a subscribe's replay included), so any frame due here would
+    come before the ack, on the same TCP stream: the ack proves it absent, not merely late."""
+    await ws.send({"type": "heartbeat"})
+    frame = await ws.recv()
+    assert frame is not None and frame["type"] == "heartbeat_ack", f"unexpected frame {frame}"
+
+
 async def eventually(predicate, timeout=5, step=0.02):
     """Poll until predicate() is true (a test of state the server reaches asynchronously)."""
     loop = asyncio.get_running_loop()

@@ -1,0 +1,90 @@
+"""The Tornado side of /ws: the upgrade, origins, pings, and the socket writes the session asks
+for (through the fast path of agenthq/wireframe.py). Everything else is the session's."""
+
+import logging
+
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketHandler
+
+from ..wireframe import queued_bytes, write_frame
+from .protocol import connect_args
+from .outbound import CLOSED, FULL, SENT
+from .session import Session
+
+log = logging.getLogger("agenthq.ws")
+
+
+class SocketHandler(WebSocketHandler):
+    def initialize(self):
+        self.session = Session(self.settings["hub"], self.settings["rate_limits"], self)
+
+    @property
+    def hub(self):
+        return self.settings["hub"]
+
+    def check_xsrf_cookie(self):
+        """The socket authenticates with a token, never a cookie."""
+
+    def check_origin(self, origin):
+        """Browsers on another origin are refused unless configured; clients that send no
+        Origin (SDKs, CLIs) never reach this check."""
+        if origin in self.hub.config.ws_allowed_origins:
+            return True
+        return super().check_origin(origin)
+
+    @property
+    def ping_timeout(self):
+        """No pong deadline of Tornado's own: by default it closes a peer that misses one
+        interval's pong, with no close code. Liveness is the hub's idle sweep instead: any
+        inbound frame counts, and 3 silent intervals close with 4002 (spec 6.3)."""
+        return 0
+
+    async def open(self):
+        await self.session.open(connect_args(self.request.query_arguments))
+
+    async def on_message(self, message):
+        await self.session.receive(message)
+
+    def on_ping(self, data):
+        self.session.touch()
+
+    def on_pong(self, data):
+        self.session.touch()
+
+    def on_close(self):
+        self.session.closed()
+
+    def log_exception(self, typ, value, tb):
+        """Tornado's own report prints the request URI, and a /ws URI may carry the token."""
+        log.error("error on /ws connection %s", self.session.connection_id, exc_info=(typ, value, tb))
+
+    # -- the connection the session writes to ---------------------------------------------------
+
+    def queued(self):
+        """Bytes handed to the socket's stream that the kernel has not taken yet."""
+        return 0 if self.ws_connection is None else queued_bytes(self.ws_connection.stream)
+
+    def send_frame(self, frame, cap):
+        """Write a prebuilt frame unless more than `cap` bytes are queued already: the same
+        bytes write_message would send, without a task and futures per message. One call per
+        delivery, as this runs once per recipient of every event."""
+        connection = self.ws_connection
+        if connection is None or connection.is_closing():
+            return CLOSED
+        if queued_bytes(connection.stream) > cap:
+            return FULL
+        write_frame(connection.stream, frame)
+        return SENT
+
+    async def drain(self):
+        """Wait until everything queued is sent; False if the socket closed meanwhile."""
+        if self.ws_connection is None:
+            return False
+        try:
+            await self.ws_connection.stream.write(b"")  # resolves once all queued is sent
+        except StreamClosedError:
+            return False
+        return True
+
+
+routes = [(r"/ws", SocketHandler)]
