@@ -7,11 +7,11 @@ import os
 import signal
 import time
 
-import tornado.httpserver
 import tornado.netutil
 
 from .app import make_app
 from .cluster import scale_out_problem
+from .httplimits import make_server, raise_open_files_limit
 
 log = logging.getLogger("agenthq")
 
@@ -24,7 +24,7 @@ async def serve(config, on_ready=None, sockets=None):
     app = make_app(config)
     hub = app.settings["hub"]
     await hub.start()
-    server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=64 << 20)
+    server = make_server(app, config)
     announce = sockets is None
     sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host)
     server.add_sockets(sockets)
@@ -60,6 +60,7 @@ def _shown(db):
 
 def run(config):
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    raise_open_files_limit()
     if config.workers <= 1:
         asyncio.run(serve(config))
         return
