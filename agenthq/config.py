@@ -38,7 +38,8 @@ class Config:
     # HTTP connection limits (agenthq/httplimits.py, docs/security.md): what a client that never
     # finishes its request, or sends a large one, may hold.
     page_max_body: int = _setting(
-        8 * 1024, "largest request body on the web page's routes (forms)", "AGENTHQ_PAGE_MAX_BODY", kind=int
+        64 * 1024, "largest request body of the web page's forms and of /auth/login, /register, /refresh",
+        "AGENTHQ_PAGE_MAX_BODY", kind=int,
     )
     header_timeout: float = _setting(
         10, "seconds a new connection has to send its first request's headers", "AGENTHQ_HEADER_TIMEOUT",
