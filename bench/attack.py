@@ -211,7 +211,7 @@ def seed_posts(hub, token, count):
 def measure(args):
     figures = {}
     only = set(args.only.split(",")) if args.only else {"idle", "flood", "slowloris", "search"}
-    env = {"AGENTHQ_REST_RATE": "0"}
+    env = {"AGENTHQ_REST_RATE": "0", "AGENTHQ_MAX_UNAUTHENTICATED": "128"}  # the default, which hubproc lifts
     with Hub(core=0, env=env) as hub:
         if "idle" in only:
             figures["idle"] = summary(*probe(hub.port, args.seconds)["/health"])
