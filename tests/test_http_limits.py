@@ -5,8 +5,12 @@ waits for ever, or answers too late) and passes with them. Raw sockets, because 
 client would finish the requests the attacker leaves half-sent."""
 
 import json
+import os
+import resource
 import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -14,7 +18,7 @@ import urllib.request
 import pytest
 from tornado.iostream import IOStream
 
-from tests.hub_process import HubProcess
+from tests.hub_process import ROOT, SERVING, HubProcess
 
 API = "/api/v1"
 
@@ -211,3 +215,59 @@ def test_health_answers_while_json_bodies_flood(tmp_path):
             for thread in threads:
                 thread.join(60)
     assert statistics.median(latencies) < 500, sorted(latencies)
+
+
+@pytest.mark.gen_test
+async def test_json_bodies_over_the_value_bound_are_refused_unparsed(api):
+    org = await api.register()
+    channel = await org.channel_id()
+    for raw, words in (('{"pad":[' + ",".join(["[]"] * 10_001) + "]}", "objects and arrays"),
+                       ('{"pad":[' + ",".join(["0"] * 100_001) + "]}", "values")):
+        error = await api.error("POST", f"{API}/posts", token=org.token, raw_body=raw, code="INVALID_JSON", status=400)
+        assert words in error["message"]
+    # The bound counts commas inside strings too, but a post at its longest still fits.
+    post = await org.post("a, b, [c], {d}: " * 1250, channel="general", metadata={"list": list(range(5000))})
+    assert len(post["content"]) == 20_000 and post["channel_id"] == channel
+
+
+def test_out_of_descriptors_pauses_accept_and_recovers(tmp_path):
+    """The soft open-files limit is raised to the hard one, with one log line; when connections
+    use every descriptor, the hub logs a warning per pause (not one per loop turn), keeps the
+    connections it has, and answers again once they close."""
+    log = tmp_path / "hub.log"
+    env = {**os.environ, "AGENTHQ_LOG_LEVEL": "INFO", "AGENTHQ_MAX_UNAUTHENTICATED": "0",
+           "AGENTHQ_HEADER_TIMEOUT": "60", "PYTHONUNBUFFERED": "1"}
+    with open(log, "w") as err:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "--port", "0", "--db", str(tmp_path / "hub.db")],
+            stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=ROOT,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 96)))
+    try:
+        port = int(SERVING.search(process.stdout.readline()).group(1))
+        assert "open files limit: 96 (was 64" in log.read_text()
+        held = []
+        for _ in range(120):  # more than the hub's 96 descriptors
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        # Sentinel: the warning is written once the hub has met the limit.
+        deadline = time.monotonic() + 30
+        while "out of file descriptors" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.1)
+        for sock in held:
+            sock.close()
+        assert _health_ms_retrying(port)
+        text = log.read_text()
+        assert text.count("out of file descriptors") < 30 and "Traceback" not in text, text[-2000:]
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def _health_ms_retrying(port, attempts=50):
+    """The hub accepts again within its one-second pause: retry until it answers."""
+    for _ in range(attempts):
+        try:
+            return _health_ms(port)
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the hub never answered again")
