@@ -8,7 +8,6 @@ import errno
 import json
 import logging
 import resource
-import socket
 
 import tornado.httpserver
 import tornado.httputil
@@ -21,6 +20,8 @@ log = logging.getLogger("agenthq")
 # When accept() fails for want of descriptors, retrying at once spins the loop and floods the
 # log; asyncio's own servers wait a second too.
 ACCEPT_RETRY_SECONDS = 1.0
+# Connections accepted per wake-up, as Tornado does, so that a burst does not starve the loop.
+ACCEPT_BATCH = 128
 
 
 def make_server(app, config):
@@ -193,8 +194,13 @@ def _refuse(stream):
         "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; charset=UTF-8\r\n"
         f"Retry-After: 1\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
+    def close(written):
+        if not written.cancelled():
+            written.exception()  # the peer may have gone already: nothing to report
+        stream.close()
+
     try:
-        stream.write(head + body).add_done_callback(lambda future: stream.close())
+        stream.write(head + body).add_done_callback(close)
     except Exception:  # the peer is already gone
         stream.close()
 
@@ -211,7 +217,7 @@ class _Acceptor:
         self.loop.add_handler(sock, self._accept, IOLoop.READ)
 
     def _accept(self, fd, events):
-        for _ in range(socket.SOMAXCONN):
+        for _ in range(ACCEPT_BATCH):
             if self.removed or self.paused is not None:
                 return
             try:
@@ -248,10 +254,10 @@ def raise_open_files_limit():
     """Every connection is a descriptor: take all the kernel allows this process (soft limit
     up to the hard one), and say what that is, since it caps the connections the hub can hold."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and soft < hard or hard == resource.RLIM_INFINITY and soft != hard:
+    if soft != hard:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        except (ValueError, OSError):
+        except (ValueError, OSError):  # e.g. an unlimited hard limit the kernel will not grant
             pass
     now = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     shown = "unlimited" if now == resource.RLIM_INFINITY else str(now)

@@ -70,14 +70,17 @@ class BaseHandler(RequestHandler):
             await self.settings["rate_limits"].check_request(self.identity)
 
     def on_finish(self):
-        if self._counted:
-            self._counted = False
-            self.hub.in_flight -= 1
+        self._uncount()
 
     def on_connection_close(self):
         """The client left (or its body was refused) before an answer: on_finish never runs."""
         super().on_connection_close()
-        self.on_finish()
+        self._uncount()
+
+    def _uncount(self):
+        if self._counted:
+            self._counted = False
+            self.hub.in_flight -= 1
 
     def data_received(self, chunk):
         if len(self._body) + len(chunk) > self.hub.config.max_body_bytes:
