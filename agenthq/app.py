@@ -8,8 +8,9 @@ from .handlers import accounts, activity, agents, base, channels, org, posts
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
-from .web import pages
+from .jsonbody import JsonParser
 from .ratelimit import RateLimits
+from .web import pages
 
 access_log = logging.getLogger("agenthq.access")
 
@@ -45,6 +46,7 @@ def make_app(config, hub=None):
         # With Redis the buckets are shared by every process (agenthq/redis_buckets.py).
         rate_limits=RateLimits(config, hub.cluster.buckets) if hub.cluster else RateLimits(config),
         passwords=hub.passwords,
+        json_parser=JsonParser(config.json_workers, config.json_queue),
         websocket_max_message_size=config.ws_max_message,
         # Protocol pings find dead peers that never said goodbye (a pulled cable).
         websocket_ping_interval=config.heartbeat_interval,

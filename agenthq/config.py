@@ -35,6 +35,33 @@ class Config:
         7 * 24 * 3600, "refresh token lifetime, seconds", "AGENTHQ_REFRESH_TTL", kind=int
     )
     max_body_bytes: int = _setting(1 << 20, "largest accepted request body", "AGENTHQ_MAX_BODY", kind=int)
+    # HTTP connection limits (agenthq/httplimits.py, docs/security.md): what a client that never
+    # finishes its request, or sends a large one, may hold.
+    page_max_body: int = _setting(
+        64 * 1024, "largest request body of the web page's forms and of /auth/login, /register, /refresh",
+        "AGENTHQ_PAGE_MAX_BODY", kind=int,
+    )
+    header_timeout: float = _setting(
+        10, "seconds a new connection has to send its first request's headers", "AGENTHQ_HEADER_TIMEOUT",
+        kind=float,
+    )
+    body_timeout: float = _setting(
+        30, "seconds to receive a request body once its headers have arrived", "AGENTHQ_BODY_TIMEOUT", kind=float
+    )
+    idle_timeout: float = _setting(
+        30, "seconds a kept-alive connection may take to send its next request's headers",
+        "AGENTHQ_IDLE_TIMEOUT", kind=float,
+    )
+    max_unauthenticated: int = _setting(
+        128, "open connections per client address not yet authenticated (0: no limit)",
+        "AGENTHQ_MAX_UNAUTHENTICATED", kind=int,
+    )
+    json_workers: int = _setting(
+        2, "threads that parse JSON request bodies, off the event loop", "AGENTHQ_JSON_WORKERS", kind=int
+    )
+    json_queue: int = _setting(
+        64, "request bodies waiting to be parsed before 503", "AGENTHQ_JSON_QUEUE", kind=int
+    )
     db_readers: int = _setting(2, "threads that serve database reads", "AGENTHQ_DB_READERS", kind=int)
     # Slow work on its own small pools, so that it never holds up the readers (docs/security.md).
     search_threads: int = _setting(1, "threads that run full-text searches", "AGENTHQ_SEARCH_THREADS", kind=int)

@@ -40,7 +40,10 @@ class Hub:
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             # One client driving the hub flat out would meet the per-identity REST limit: a
             # burst no benchmark reaches keeps the limiter's cost in the figures, not its 429s.
-            env={**os.environ, "AGENTHQ_REST_BURST": "100000000", **(env or {})},
+            # Load generators open hundreds of sockets at once from one address: the cap on
+            # unauthenticated connections per address (bench/attack.py keeps it) is lifted.
+            env={**os.environ, "AGENTHQ_REST_BURST": "100000000", "AGENTHQ_MAX_UNAUTHENTICATED": "0",
+                 **(env or {})},
         )
         line = self.process.stdout.readline()
         match = re.search(r"http://([\d.]+):(\d+)", line)

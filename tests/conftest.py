@@ -11,6 +11,7 @@ import pytest
 
 from agenthq.app import make_app
 from agenthq.config import Config
+from agenthq.httplimits import make_server
 from agenthq.hub import Hub
 from tests.servers import Postgres, Redis
 from tests.support import TEST_PASSWORD_COST, Api, WsClient
@@ -72,6 +73,17 @@ def hub(config, config_overrides, io_loop):
 @pytest.fixture
 def app(hub):
     return make_app(hub.config, hub)
+
+
+@pytest.fixture
+def http_server(request, io_loop, _unused_port, app, hub):
+    """pytest-tornado's server, but the one the hub runs in production (agenthq.httplimits:
+    its timeouts, body caps and connection limits)."""
+    server = make_server(app, hub.config)
+    server.add_socket(_unused_port[0])
+    yield server
+    server.stop()
+    io_loop.run_sync(server.close_all_connections, timeout=request.config.option.async_test_timeout)
 
 
 @pytest.fixture

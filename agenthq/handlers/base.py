@@ -1,5 +1,7 @@
 """What every REST handler shares: auth in prepare(), JSON in and out, and one error renderer."""
 
+import functools
+import inspect
 import json
 import logging
 import traceback
@@ -8,8 +10,10 @@ from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from .. import cors
 from ..auth import bearer_token
+from ..httplimits import authenticated
 from ..clock import now_iso
-from ..errors import ApiError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
+from ..errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
+from ..jsonbody import parse_json_object
 
 log = logging.getLogger("agenthq")
 
@@ -22,10 +26,20 @@ class BaseHandler(RequestHandler):
 
     auth_required = True
 
+    def __init_subclass__(cls, **kwargs):
+        """Every method that may carry a body first waits for it to be parsed off the loop, so
+        that body() stays a plain call for the handlers."""
+        super().__init_subclass__(**kwargs)
+        for name in ("post", "put", "patch", "delete"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_after_body", False):
+                setattr(cls, name, _after_body_parsed(method))
+
     def initialize(self):
         self.identity = None
         self._body = bytearray()
         self._body_too_large = False
+        self._parsed = None  # (data, None) or (None, the ApiError to raise from body())
         self._counted = False
 
     def check_xsrf_cookie(self):
@@ -52,10 +66,20 @@ class BaseHandler(RequestHandler):
             token = bearer_token(self.request.headers.get("Authorization"))
             # A token seen seconds ago is answered from memory, without a trip to a reader.
             self.identity = self.hub.tokens.cache.get(token) or await self.hub.authenticate(token)
+            authenticated(self.request)
             await self.settings["rate_limits"].check_request(self.identity)
 
     def on_finish(self):
+        self._uncount()
+
+    def on_connection_close(self):
+        """The client left (or its body was refused) before an answer: on_finish never runs."""
+        super().on_connection_close()
+        self._uncount()
+
+    def _uncount(self):
         if self._counted:
+            self._counted = False
             self.hub.in_flight -= 1
 
     def data_received(self, chunk):
@@ -65,11 +89,24 @@ class BaseHandler(RequestHandler):
         elif not self._body_too_large:
             self._body.extend(chunk)
 
+    async def _parse_body(self):
+        if self._body and not self._body_too_large:
+            try:
+                self._parsed = (await self.settings["json_parser"].parse(bytes(self._body)), None)
+            except ApiError as error:  # raised where the handler asks for the body, as before
+                self._parsed = (None, error)
+            self._body.clear()
+
     def body(self, schema):
         """The request's JSON object, validated by the endpoint's schema."""
         if self._body_too_large:
             raise PayloadTooLarge()
-        return schema.validate(parse_json_object(self._body or b"{}"))
+        if self._parsed is None:
+            self._parsed = (parse_json_object(bytes(self._body) or b"{}"), None)
+        data, error = self._parsed
+        if error is not None:
+            raise error
+        return schema.validate(data)
 
     def query(self, schema):
         return schema.validate_query(self.request.query_arguments)
@@ -109,52 +146,17 @@ class BaseHandler(RequestHandler):
         )
 
 
-# Deeper than this is no one's real data, and far below where json's recursion would fail.
-MAX_JSON_DEPTH = 64
+def _after_body_parsed(method):
+    @functools.wraps(method)
+    async def wrapper(self, *args, **kwargs):
+        await self._parse_body()
+        result = method(self, *args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
 
-
-def parse_json_object(raw):
-    """A request body as a dict, or InvalidJson. Also refused, because once stored they would
-    break every later answer that includes them: NaN and Infinity (not JSON; a browser's
-    JSON.parse rejects them), lone surrogates such as "\\ud800" (valid JSON escapes, but not
-    UTF-8) and absurd nesting (a RecursionError, i.e. a 500)."""
-    try:
-        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise InvalidJson() from None
-    if not isinstance(data, dict):
-        raise InvalidJson()
-    if _too_deep(data, MAX_JSON_DEPTH):
-        raise InvalidJson(f"Request body is nested more than {MAX_JSON_DEPTH} levels deep")
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidJson("Request body must be valid UTF-8 (no lone surrogates)") from None
-    return data
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text):
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError("number out of range")
-    return value
-
-
-def _too_deep(value, limit):
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-    return False
+    wrapper._after_body = True
+    return wrapper
 
 
 def _as_api_error(exc_info, status_code):
