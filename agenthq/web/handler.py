@@ -10,6 +10,7 @@ import re
 from tornado.escape import url_escape
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
+from .. import httplimits
 from ..errors import ApiError
 from . import queries, session
 
@@ -86,6 +87,9 @@ class PageHandler(RequestHandler):
             signed_in = await self.hub.read(queries.session_identity, self.session_hash)
             if signed_in:
                 self.identity, self.user = signed_in
+                # A signed-in browser's connection no longer counts against its address's cap
+                # on unauthenticated connections (agenthq/httplimits.py).
+                httplimits.authenticated(self.request)
         if self.login_required and self.identity is None:
             if self.fragment or self.request.method not in ("GET", "HEAD"):
                 self.send_json({"error": "signed out"}, 401)
