@@ -10,6 +10,7 @@ from .. import cors
 from ..auth import bearer_token
 from ..clock import now_iso
 from ..errors import ApiError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
+from ..services import agents
 
 log = logging.getLogger("agenthq")
 
@@ -53,6 +54,8 @@ class BaseHandler(RequestHandler):
             # A token seen seconds ago is answered from memory, without a trip to a reader.
             self.identity = self.hub.tokens.cache.get(token) or await self.hub.authenticate(token)
             await self.settings["rate_limits"].check_request(self.identity)
+            if self.identity.is_agent and self.hub.last_active.due(self.identity.id):
+                self.hub.spawn(self.hub.write(agents.mark_active, self.identity.id, now_iso()), "last-active write")
 
     def on_finish(self):
         if self._counted:
