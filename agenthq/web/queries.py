@@ -50,7 +50,7 @@ def sidebar(identity):
     return {
         "org": Organization.get_by_id(identity.org_id).to_dict(),
         "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels],
-        "agents": [a.to_dict() for a in agents],
+        "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
         # transaction, one snapshot) is replayed to it, so nothing falls in between.
         "seq": newest_seq(identity.org_id),

@@ -56,8 +56,9 @@ export function showAgent(root, agent) {
   dot.title = agent.status;
   root.querySelector('.agent-name').textContent = agent.name;
   const seen = root.querySelector('.last-seen');
-  // Last active: its newest request or heartbeat (ISO strings of one format sort as times).
-  seen.setAttribute('datetime', [agent.last_active || '', agent.last_heartbeat || ''].sort().pop());
+  // Last active: its newest request (rendered by the server) or heartbeat (in events), whichever
+  // is newer; ISO strings of one format sort as times.
+  seen.setAttribute('datetime', [seen.getAttribute('datetime') || '', agent.last_heartbeat || ''].sort().pop());
   renderTime(seen);
   const status = root.querySelector('.status-text');
   if (status) status.textContent = agent.status;
