@@ -256,12 +256,15 @@ def test_a_hub_that_is_down_says_how_to_start_it(tmp_path):
     assert "is the hub running? start it with `python run.py`" in result.stderr
 
 
-def test_a_closed_pipe_ends_quietly(hub, signed_in):
-    """`agenthq channels --json | head -c 0`: the reader is gone before the first byte."""
+@pytest.mark.parametrize("command", [["channels", "--json"], ["channels"]])
+def test_a_closed_pipe_ends_quietly(hub, signed_in, command):
+    """`agenthq channels --json | head -c 0`: the reader is gone before the first byte (the
+    table is buffered, the JSON flushed at once: both paths)."""
     read_end, write_end = os.pipe()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_")}
+    # Buffered, as a pipe is by default: the table then meets the closed pipe at the last flush.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_") and k != "PYTHONUNBUFFERED"}
     environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(signed_in))
-    process = subprocess.Popen([sys.executable, "-m", "agenthq", "channels", "--json"], stdout=write_end,
+    process = subprocess.Popen([sys.executable, "-m", "agenthq", *command], stdout=write_end,
                                stderr=subprocess.PIPE, text=True, env=environ)
     os.close(write_end)
     os.close(read_end)  # as `head` exits: the CLI's first write meets a closed pipe

@@ -84,7 +84,9 @@ def main(argv=None):
         return backup(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        return asyncio.run(_run(args))
+        status = asyncio.run(_run(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+        return status
     except AgentHQError as error:
         hint = f" ({HUB_DOWN_HINT})" if error.code == "CONNECTION_ERROR" else ""
         print(f"agenthq: {error.code}: {clean(error.message)}{hint}", file=sys.stderr)
