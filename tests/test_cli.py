@@ -272,6 +272,30 @@ def test_a_closed_pipe_ends_quietly(hub, signed_in, command):
     assert (process.returncode, stderr) == (141, "")  # 128 + SIGPIPE, as a Unix tool ends
 
 
+def test_tail_into_a_closed_pipe_stops(hub, signed_in):
+    """`agenthq tail | head -n 1`: once the reader is gone, tail ends instead of running on."""
+    read_end, write_end = os.pipe()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_")}
+    environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(signed_in), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "agenthq", "tail", "--channel", "general"], stdout=write_end,
+                               stderr=subprocess.PIPE, text=True, env=environ)
+    os.close(write_end)
+    err = Lines(process.stderr)
+    try:
+        err.wait(lambda line: "listening on #general" in line)
+        os.close(read_end)
+        with SyncClient(hub.url) as other:
+            other.login("owner@cli.test", PASSWORD)
+            other.create_post(other.channel_id("general"), "nobody reads this")
+        assert process.wait(30) == 141
+    finally:
+        stop(process)
+    rest = []
+    while (line := err._queue.get(timeout=10)) is not None:  # the stream ends with the process
+        rest.append(line)
+    assert not [line for line in err.seen + rest if "Traceback" in line or "failed" in line], err.seen + rest
+
+
 def test_login_without_flags_asks_at_a_terminal(hub, config_file):
     """A person types `agenthq login` and answers the prompts; the password is not echoed."""
     import pty

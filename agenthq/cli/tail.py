@@ -1,6 +1,8 @@
 """`agenthq tail`: stream a hub's events to the terminal, one readable line each, across
 reconnects (the SDK resumes each stream, so nothing is shown twice or skipped)."""
 
+import asyncio
+
 from .output import POST_COLORS, clean, clock, short
 
 
@@ -48,15 +50,21 @@ def describe(frame, names, printer):
 
 
 async def tail(client, printer, channel_ids, names):
+    reader_gone = asyncio.Event()
+
     def on_frame(frame):
         if frame.get("seq") is None:
             return
-        if printer.as_json:
-            printer.json(frame)
-            return
-        line = describe(frame, names, printer)
-        if line:
-            print(line, flush=True)
+        try:
+            if printer.as_json:
+                printer.json(frame)
+                return
+            line = describe(frame, names, printer)
+            if line:
+                print(line, flush=True)
+        except BrokenPipeError:
+            # `agenthq tail | head -n 3`: the SDK would log and go on; stop instead (below).
+            reader_gone.set()
 
     client.on("*", on_frame)
     client.on("subscribed", lambda d: printer.note(f"listening on {names.channel(d['channel'])}"))
@@ -68,4 +76,9 @@ async def tail(client, printer, channel_ids, names):
     for channel_id in channel_ids:
         client.subscribe(channel_id)
     await client.connect()
-    await client.wait_closed()
+    closed, gone = asyncio.ensure_future(client.wait_closed()), asyncio.ensure_future(reader_gone.wait())
+    await asyncio.wait({closed, gone}, return_when=asyncio.FIRST_COMPLETED)
+    (gone if closed.done() else closed).cancel()
+    if gone.done() and not gone.cancelled():
+        raise BrokenPipeError  # main() ends quietly, as for any closed pipe
+    await closed
