@@ -44,16 +44,18 @@ def test_the_throttle_allows_one_write_per_agent_per_interval():
     assert not marks.due("b", now=1030)
 
 
-def test_a_database_of_schema_2_gains_the_column_on_start(tmp_path):
+def test_a_database_of_the_previous_schema_gains_the_column_on_start(tmp_path):
     import sqlite3
 
-    from agenthq.models import SCHEMA_VERSION, open_database
+    from agenthq.models import MIGRATIONS, SCHEMA_VERSION, open_database
+
+    before = next(version for version, step in MIGRATIONS.items() if step.__name__ == "_add_agent_last_active")
 
     path = str(tmp_path / "old.db")
     open_database(path).close()
-    with sqlite3.connect(path) as db:  # as a hub of schema 2 left it
+    with sqlite3.connect(path) as db:  # as a hub of the schema before the column left it
         db.execute("ALTER TABLE agent DROP COLUMN last_active")
-        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(before),))
     open_database(path).close()
     with sqlite3.connect(path) as db:
         assert "last_active" in {row[1] for row in db.execute("PRAGMA table_info(agent)")}
