@@ -203,5 +203,7 @@ def build_parser(defaults=None):
                 help=f"{f.metadata['help']} (env {f.metadata['env']}, default {default})",
             )
     # Not a setting of the hub but a way to start it, so it is a flag only (see agenthq.demo).
-    parser.add_argument("--demo", action="store_true", help="seed a demo organization and run three simulated agents")
+    parser.add_argument("--demo", action="store_true", help="seed a demo organization and run three simulated agents "
+                        "(in its own database, demo.db beside agenthq.db, unless --db is given)")
+    parser.add_argument("--open", action="store_true", help="open the web page in the desktop's browser once serving")
     return parser

@@ -13,6 +13,7 @@ from .clock import iso_ago
 from .auth import Tokens
 from .cluster import Cluster
 from .errors import Unavailable
+from .last_active import LastActive
 from .models import is_postgres_url, open_database, signing_secret
 from .passwords import Passwords
 from .realtime import Close, Registry
@@ -44,6 +45,7 @@ class Hub:
         self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._control) if config.redis else None
         self.broker = self.cluster.broker if self.cluster else self.registry
         self.in_flight = 0  # REST requests being served; shutdown waits for them
+        self.last_active = LastActive()
         # Sockets not yet authenticated are in no registry index, yet shutdown must close them too.
         self.authenticating = set()
         self.closing = False

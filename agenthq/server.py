@@ -62,11 +62,11 @@ def _shown(db):
     return db
 
 
-def run(config):
+def run(config, on_ready=None):
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     raise_open_files_limit()
     if config.workers <= 1:
-        asyncio.run(serve(config))
+        asyncio.run(serve(config, on_ready))
         return
     problem = scale_out_problem(config)
     if problem:

@@ -234,3 +234,143 @@ def test_console_script_and_serve_help(tmp_path):
         assert command in listed.stdout
     serve = run_cli("serve", "--help", config=tmp_path / "c.json")
     assert serve.returncode == 0 and "--port" in serve.stdout and "--demo" in serve.stdout
+
+
+# -- What a newcomer trips over (issue: first ten minutes) -----------------------------------
+
+
+def test_every_bad_url_is_one_line_that_says_what_to_type(tmp_path):
+    config = tmp_path / "c.json"
+    for url in ("127.0.0.1:3000", "localhost:3000", "ftp://127.0.0.1:3000", "http://", "http://host:port"):
+        failed(run_cli("--url", url, "channels", config=config), "BAD_URL")
+    wrong = run_cli("--url", "http://127.0.0.1:3000/api/v1", "channels", config=config)
+    failed(wrong, "BAD_URL")
+    assert "http://127.0.0.1:3000 (not http://127.0.0.1:3000/api/v1)" in wrong.stderr
+
+
+def test_a_hub_that_is_down_says_how_to_start_it(tmp_path):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        result = run_cli("channels", config=tmp_path / "c.json", url=f"http://127.0.0.1:{closed.getsockname()[1]}")
+    failed(result, "CONNECTION_ERROR")
+    assert "is the hub running? start it with `python run.py`" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["channels", "--json"], ["channels"]])
+def test_a_closed_pipe_ends_quietly(hub, signed_in, command):
+    """`agenthq channels --json | head -c 0`: the reader is gone before the first byte (the
+    table is buffered, the JSON flushed at once: both paths)."""
+    read_end, write_end = os.pipe()
+    # Buffered, as a pipe is by default: the table then meets the closed pipe at the last flush.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_") and k != "PYTHONUNBUFFERED"}
+    environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(signed_in))
+    process = subprocess.Popen([sys.executable, "-m", "agenthq", *command], stdout=write_end,
+                               stderr=subprocess.PIPE, text=True, env=environ)
+    os.close(write_end)
+    os.close(read_end)  # as `head` exits: the CLI's first write meets a closed pipe
+    stderr = process.communicate(timeout=60)[1]
+    assert (process.returncode, stderr) == (141, "")  # 128 + SIGPIPE, as a Unix tool ends
+
+
+def test_tail_into_a_closed_pipe_stops(hub, signed_in):
+    """`agenthq tail | head -n 1`: once the reader is gone, tail ends instead of running on."""
+    read_end, write_end = os.pipe()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_")}
+    environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(signed_in), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "agenthq", "tail", "--channel", "general"], stdout=write_end,
+                               stderr=subprocess.PIPE, text=True, env=environ)
+    os.close(write_end)
+    err = Lines(process.stderr)
+    try:
+        err.wait(lambda line: "listening on #general" in line)
+        os.close(read_end)
+        with SyncClient(hub.url) as other:
+            other.login("owner@cli.test", PASSWORD)
+            other.create_post(other.channel_id("general"), "nobody reads this")
+        assert process.wait(30) == 141
+    finally:
+        stop(process)
+    rest = []
+    while (line := err._queue.get(timeout=10)) is not None:  # the stream ends with the process
+        rest.append(line)
+    assert not [line for line in err.seen + rest if "Traceback" in line or "failed" in line], err.seen + rest
+
+
+def test_login_without_flags_asks_at_a_terminal(hub, config_file):
+    """A person types `agenthq login` and answers the prompts; the password is not echoed."""
+    import pty
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AGENTHQ_")}
+    environ.update(NO_COLOR="1", AGENTHQ_CONFIG=str(config_file), AGENTHQ_URL=hub.url)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child, with the pseudo-terminal as its controlling terminal
+        os.execve(sys.executable, [sys.executable, "-m", "agenthq", "login"], environ)
+    shown = b""
+
+    def read_until(text, timeout=30):
+        nonlocal shown
+        deadline = time.monotonic() + timeout
+        while text.encode() not in shown:
+            assert time.monotonic() < deadline, shown
+            try:
+                shown += os.read(terminal, 1024)
+            except OSError:  # the child closed the terminal
+                raise AssertionError(shown) from None
+
+    try:
+        read_until("Email: ")
+        os.write(terminal, b"owner@cli.test\n")
+        read_until("Password: ")
+        os.write(terminal, PASSWORD.encode() + b"\n")
+        read_until("Signed in to")
+        read_until("\n", timeout=5)
+    finally:
+        status = os.waitpid(pid, 0)[1]
+        os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, shown
+    assert PASSWORD.encode() not in shown  # typed, but never echoed
+    assert json.loads(config_file.read_text())["token"]
+
+
+ESCAPES = {
+    "clipboard": "\x1b]52;c;ZWNobyBwd25lZA==\x07",  # OSC 52: write the clipboard
+    "title": "\x1b]0;owned\x07",  # set the window title
+    "erase": "\x1b[2K\r",  # erase the line and go back: forge a row
+    "c1": "\x9b31m",  # a one-byte CSI
+}
+
+
+def test_control_characters_are_shown_never_obeyed(hub, signed_in):
+    hostile = "".join(ESCAPES.values())
+    made = json.loads(ok(run_cli("agent", "register", f"bot{hostile}", "--json", config=signed_in)))
+    with SyncClient(hub.url, api_key=made["apiKey"]) as bot:
+        general = bot.channel_id("general")
+        process, out, err = start_tail(signed_in, "--channel", "general")
+        try:
+            err.wait(lambda line: "listening on #general" in line)
+            bot.create_post(general, f"quartz body {hostile} end", title=f"T{hostile}")
+            live = out.wait(lambda line: "quartz body" in line)
+        finally:
+            stop(process)
+    shown = {
+        "tail": live,
+        "agents": ok(run_cli("agents", config=signed_in)),
+        "search": ok(run_cli("search", "quartz", config=signed_in)),
+        "search --json": ok(run_cli("search", "quartz", "--json", config=signed_in)),
+        "activity": ok(run_cli("activity", config=signed_in)),
+    }
+    for command, text in shown.items():
+        assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text and "\r" not in text, command
+    assert "\\x1b]52;c;ZWNobyBwd25lZA==\\x07" in shown["tail"] and "\\x9b31m" in shown["tail"]
+    assert "\\x1b]0;owned" in shown["agents"]
+    assert json.loads(shown["search --json"])[0]["content"] == f"quartz body {hostile} end"  # data intact
+
+
+def test_activity_names_channels_and_agents(hub, signed_in):
+    made = json.loads(ok(run_cli("agent", "register", "namer", "--json", config=signed_in)))
+    ok(run_cli("--agent", "namer", "post", "--channel", "alerts", "named activity", config=signed_in))
+    table = ok(run_cli("activity", "--limit", "2", config=signed_in))
+    rows = table.splitlines()[1:]
+    assert any("namer" in row and "post.created" in row and "in #alerts" in row for row in rows), table
+    assert any("Olive Owner" in row and "agent.registered" in row and "agent namer" in row for row in rows), table
+    assert made["agent"]["id"] not in table

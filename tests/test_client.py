@@ -4,9 +4,7 @@ process for the restart."""
 
 import asyncio
 import itertools
-import re
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -453,44 +451,3 @@ def test_cursor_keeps_one_position_per_stream():
     assert cursor.since() == 15 and cursor.since("C") == 13
     cursor.reset("C", 99)
     assert not cursor.accept({**post, "seq": 50})
-
-
-# The documented example ----------------------------------------------------------------------
-
-def documented_example():
-    """The SDK example of the README (or of docs/sdk.md, until it is merged there)."""
-    root = Path(__file__).resolve().parent.parent
-    for doc in (root / "README.md", root / "docs" / "sdk.md"):
-        if doc.exists():
-            match = re.search(r"```python\n(from agenthq.client import AgentHQClient\n.*?)```", doc.read_text(), re.S)
-            if match:
-                return match.group(1)
-    raise AssertionError("no SDK example in README.md or docs/sdk.md")
-
-
-@pytest.mark.gen_test(timeout=20)
-async def test_the_documented_example_works(url):
-    owner, agent, profile = await new_org(url)
-    async with owner, agent:
-        general = await owner.channel_id("general")
-        code = documented_example().replace("http://localhost:3000", url).replace("ahq_your_api_key", agent.api_key)
-        printed, scope = [], {"CHANNEL_ID": general, "print": lambda *args: printed.append(" ".join(map(str, args)))}
-        # Top-level await, as in the seed: run the lines as the body of a coroutine.
-        exec("async def example():\n" + "".join(f"    {line}\n" for line in code.splitlines()) + "    return client",
-             scope)
-        client = await scope["example"]()
-        try:
-            # Handlers run in the order they were added, so once the inbox has an event, the
-            # example's own handler has already printed it.
-            inbox = Inbox(client, "subscribed", "post.created", "agent.online")
-            await inbox.wait("subscribed")
-            await owner.create_post(general, "hello", title="From the docs")
-            await inbox.wait("post.created")
-            async with AgentHQClient(url, api_key=(await owner.register_agent("visitor"))["apiKey"]) as other:
-                await other.connect()
-                await inbox.wait("agent.online", lambda agent: agent["name"] == "visitor")
-            # (The example's client is an agent too: its own "scout is online" may be there.)
-            assert {"New post: From the docs", "visitor is online"} <= set(printed)
-            assert set(printed) <= {"New post: From the docs", "visitor is online", "scout is online"}
-        finally:
-            await client.close()

@@ -142,8 +142,8 @@ async def test_every_event_frame(api, ws_connect, hub, monkeypatch):
     await api.ok("DELETE", f"/api/v1/agents/{agent['id']}", token=org.token)
 
     expected = [
-        "agent.online", "post.created", "post.updated", "post.deleted", "channel.created", "channel.created",
-        "agent.updated", "agent.offline", "agent.deleted",
+        "agent.created", "agent.online", "post.created", "post.updated", "post.deleted", "channel.created",
+        "channel.created", "agent.updated", "agent.offline", "agent.deleted",
     ]
     received = [f for f in ws.frames if f["type"] in expected]
     while len(received) < len(expected):

@@ -204,7 +204,7 @@ async def test_seq_increases_across_every_kind_of_event(api, ws_connect):
     await api.ok("POST", "/api/v1/channels", {"name": "seqs", "type": "public"}, token=org.token, status=201)
     await api.ok("PATCH", f"/api/v1/agents/{agent['id']}", {"description": "x"}, token=org.token)
     await api.ok("DELETE", f"/api/v1/posts/{post['id']}", token=org.token)
-    types = ["post.created", "post.updated", "channel.created", "agent.updated", "post.deleted"]
+    types = ["agent.created", "post.created", "post.updated", "channel.created", "agent.updated", "post.deleted"]
     seen = [await ws.recv() for _ in types]
     assert [f["type"] for f in seen] == types
     seqs = [f["seq"] for f in seen]

@@ -207,6 +207,8 @@ async def test_since_on_connect_replays_before_live_and_after_connected(api, ws_
     back = await ws_connect(token=org.token, since=since)
     first = await back.recv()
     assert first["type"] == "connected"
+    created = await back.recv()
+    assert created["type"] == "agent.created" and created["data"]["id"] == agent["id"]
     replayed = await back.recv()
     assert replayed["type"] == "agent.updated" and replayed["data"]["description"] == "one"
     await api.ok("PATCH", f"/api/v1/agents/{agent['id']}", {"description": "two"}, token=org.token)

@@ -5,11 +5,12 @@ config file that `agenthq login` writes (AGENTHQ_CONFIG, default ~/.config/agent
 
 import argparse
 import asyncio
+import os
 import sys
 
 from ..client import AgentHQClient, AgentHQError, credentials
 from . import commands
-from .output import Printer
+from .output import Printer, clean
 
 S = argparse.SUPPRESS
 
@@ -83,12 +84,24 @@ def main(argv=None):
         return backup(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        return asyncio.run(_run(args))
+        status = asyncio.run(_run(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+        return status
     except AgentHQError as error:
-        print(f"agenthq: {error.code}: {error.message}", file=sys.stderr)
+        hint = f" ({HUB_DOWN_HINT})" if error.code == "CONNECTION_ERROR" else ""
+        print(f"agenthq: {error.code}: {clean(error.message)}{hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`agenthq channels --json | head`): nobody is left to tell, so
+        # stop quietly, as Unix tools do, with the status of a process ended by SIGPIPE. The
+        # interpreter flushes stdout once more on exit: point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
+
+
+HUB_DOWN_HINT = "is the hub running? start it with `python run.py`"
 
 
 async def _run(args):

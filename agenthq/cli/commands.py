@@ -5,7 +5,7 @@ import os
 import sys
 
 from ..client import AgentHQError, credentials
-from .output import short
+from .output import clean, short
 from .tail import Names, tail
 
 
@@ -29,6 +29,10 @@ class Context:
 async def login(args, ctx):
     client = ctx.client
     data = ctx.stored_for_this_hub()
+    if not args.email and not client.api_key and sys.stdin.isatty():
+        # A person at a terminal who typed just `agenthq login`: ask, as `git` or `gh` would.
+        print(f"Sign in to {client.base_url} (an agent signs in with --api-key instead)")
+        args.email = input("Email: ").strip()
     if args.email:
         result = await client.login(args.email, _password(args))
         data.update(token=client.token, refresh_token=client.refresh_token, email=result["user"]["email"])
@@ -46,7 +50,7 @@ async def login(args, ctx):
     if ctx.printer.as_json:
         ctx.printer.json({"url": client.base_url, "identity": who, "config": str(ctx.config_path)})
     else:
-        print(f"Signed in to {client.base_url} as {who} (saved to {ctx.config_path})")
+        print(f"Signed in to {client.base_url} as {clean(who)} (saved to {ctx.config_path})")
 
 
 def _password(args):
@@ -72,7 +76,8 @@ async def whoami(args, ctx):
     if ctx.printer.as_json:
         return ctx.printer.json(me)
     person = me.get("user") or me.get("agent") or {}
-    print(f"{me['type']} {person.get('email') or person.get('name')} in {me['org']['name']} ({ctx.client.base_url})")
+    print(f"{me['type']} {clean(person.get('email') or person.get('name'))} in {clean(me['org']['name'])} "
+          f"({ctx.client.base_url})")
 
 
 async def agent_register(args, ctx):
@@ -86,7 +91,7 @@ async def agent_register(args, ctx):
         saved = f" (saved to {ctx.config_path}; use it with --agent {agent['name']})"
     if ctx.printer.as_json:
         return ctx.printer.json(result)
-    print(f"Registered agent {agent['name']} ({agent['id']})")
+    print(f"Registered agent {clean(agent['name'])} ({agent['id']})")
     print(f"API key, shown once{saved}:")
     print(key)
 
@@ -134,11 +139,31 @@ async def activity(args, ctx):
     items = await ctx.client.list_activity(action=args.action, limit=args.limit)
     if ctx.printer.as_json:
         return ctx.printer.json(items)
+    client = ctx.client
+    me = await client.me()
+    names = Names(await client.pages(client.list_channels), await client.pages(client.list_agents),
+                  me.get("user") or me.get("agent") or {})
     ctx.printer.table(items, [("when", lambda a: a["created_at"][:19].replace("T", " ")),
-                              ("actor", lambda a: f"{a['actor_type']} {a['actor_id'][-6:]}"),
+                              ("actor", lambda a: names.author({"author_id": a["actor_id"],
+                                                                "author_type": a["actor_type"]})),
                               ("action", lambda a: a["action"]),
-                              ("resource", lambda a: " ".join(filter(None, [a.get("resource_type"),
-                                                                             a.get("resource_id")])))])
+                              ("resource", lambda a: _resource(a, names))])
+
+
+def _resource(entry, names):
+    """'#general', 'agent atlas', 'post in #alerts': names where the CLI knows them (people
+    other than oneself have no name in the API an agent may call; they keep a short id)."""
+    kind, rid, details = entry.get("resource_type"), entry.get("resource_id"), entry.get("details") or {}
+    if kind == "channel" and rid:
+        return names.channel(rid) if rid in names.channels else "#" + str(details.get("name", rid))
+    if kind == "agent" and rid:
+        return "agent " + str(names.agents.get(rid) or details.get("name") or rid)
+    if kind == "post" and rid:
+        where = f" in {names.channel(details['channel_id'])}" if details.get("channel_id") else ""
+        return f"post {rid[-6:]}{where}"
+    if kind == "organization":
+        return "the organization"
+    return " ".join(filter(None, [kind, rid]))
 
 
 async def tail_command(args, ctx):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sys
 
 COLORS = {"red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan": 36, "dim": 2, "bold": 1}
@@ -16,6 +17,24 @@ def use_color(stream=sys.stdout):
     return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
+# Every control character (output is one line per item, so a newline would forge a row): ESC starts the sequences that set a window title,
+# write the clipboard (OSC 52) or erase a line to forge rows; C1 (0x80-0x9f) holds their
+# one-byte forms, which some terminals obey too. Names, titles and posts come from anyone in
+# the organization, so they are shown, never obeyed.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(text):
+    """text with its control characters made visible (ESC -> \\x1b) and harmless."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def clean_json(value):
+    """JSON text safe for a terminal: json.dumps escapes C0 itself, not DEL or C1."""
+    text = json.dumps(value, ensure_ascii=False)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 class Printer:
     def __init__(self, as_json=False, color=None):
         self.as_json = as_json
@@ -27,11 +46,11 @@ class Printer:
         return f"\033[{COLORS[color]}m{text}\033[0m"
 
     def json(self, value):
-        print(json.dumps(value, ensure_ascii=False), flush=True)
+        print(clean_json(value), flush=True)
 
     def table(self, rows, columns):
         """rows: dicts; columns: (header, function of a row). Plain text, aligned."""
-        cells = [[str(fn(row) if fn(row) is not None else "") for _, fn in columns] for row in rows]
+        cells = [[clean(fn(row) if fn(row) is not None else "") for _, fn in columns] for row in rows]
         widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _) in enumerate(columns)]
         print(self.paint("  ".join(h.upper().ljust(w) for (h, _), w in zip(columns, widths)).rstrip(), "bold"))
         for row in cells:
@@ -39,7 +58,7 @@ class Printer:
 
     def note(self, text):
         """Status lines go to stderr, so stdout stays pure data for pipes."""
-        print(self.paint(text, "dim"), file=sys.stderr, flush=True)
+        print(self.paint(clean(text), "dim"), file=sys.stderr, flush=True)
 
 
 def clock(timestamp):
@@ -48,5 +67,5 @@ def clock(timestamp):
 
 
 def short(text, width=100):
-    text = " ".join((text or "").split())
+    text = clean(" ".join((text or "").split()))
     return text if len(text) <= width else text[: width - 1] + "…"

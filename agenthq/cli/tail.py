@@ -1,7 +1,9 @@
 """`agenthq tail`: stream a hub's events to the terminal, one readable line each, across
 reconnects (the SDK resumes each stream, so nothing is shown twice or skipped)."""
 
-from .output import POST_COLORS, clock, short
+import asyncio
+
+from .output import POST_COLORS, clean, clock, short
 
 
 class Names:
@@ -14,13 +16,13 @@ class Names:
 
     def author(self, post):
         if post.get("author_type") == "agent":
-            return self.agents.get(post["author_id"], "agent " + post["author_id"][-6:])
+            return clean(self.agents.get(post["author_id"], "agent " + post["author_id"][-6:]))
         if post.get("author_id") == self.me.get("id"):
-            return self.me.get("name") or "you"
-        return "user " + (post.get("author_id") or "?")[-6:]
+            return clean(self.me.get("name") or "you")
+        return "user " + clean((post.get("author_id") or "?")[-6:])
 
     def channel(self, channel_id):
-        return "#" + self.channels.get(channel_id, channel_id or "?")
+        return "#" + clean(self.channels.get(channel_id, channel_id or "?"))
 
 
 def describe(frame, names, printer):
@@ -29,9 +31,9 @@ def describe(frame, names, printer):
     when = printer.paint(clock(frame.get("timestamp")), "dim")
     if kind.startswith("post."):
         post_type = data.get("type", "update")
-        label = printer.paint(f"[{post_type}]", POST_COLORS.get(post_type, "cyan"))
+        label = printer.paint(f"[{clean(post_type)}]", POST_COLORS.get(post_type, "cyan"))
         verb = {"post.created": "", "post.updated": " (edited)", "post.deleted": " (deleted)"}.get(kind, "")
-        title = printer.paint(data["title"] + " — ", "bold") if data.get("title") else ""
+        title = printer.paint(clean(data["title"]) + " — ", "bold") if data.get("title") else ""
         reply = "↳ " if data.get("parent_id") else ""
         return (f"{when} {printer.paint(names.channel(data.get('channel_id')), 'blue')} "
                 f"{printer.paint(names.author(data), 'bold')} {label} {reply}{title}{short(data.get('content'))}{verb}")
@@ -39,24 +41,30 @@ def describe(frame, names, printer):
         names.agents[data.get("id")] = data.get("name", "?")
         state = {"agent.online": ("is online", "green"), "agent.offline": ("went offline", "dim"),
                  "agent.updated": (f"is {data.get('status', 'updated')}", "yellow"),
-                 "agent.deleted": ("was removed", "red")}.get(kind, (kind, "dim"))
-        return f"{when} {printer.paint('● ' + data.get('name', '?'), state[1])} {state[0]}"
+                 "agent.deleted": ("was removed", "red"), "agent.created": ("joined", "green")}.get(kind, (kind, "dim"))
+        return f"{when} {printer.paint('● ' + clean(data.get('name', '?')), state[1])} {clean(state[0])}"
     if kind.startswith("channel."):
         names.channels[data.get("id")] = data.get("name", "?")
-        return f"{when} {printer.paint('#' + data.get('name', '?'), 'blue')} {kind.split('.', 1)[1]}"
+        return f"{when} {printer.paint('#' + clean(data.get('name', '?')), 'blue')} {clean(kind.split('.', 1)[1])}"
     return None
 
 
 async def tail(client, printer, channel_ids, names):
+    reader_gone = asyncio.Event()
+
     def on_frame(frame):
         if frame.get("seq") is None:
             return
-        if printer.as_json:
-            printer.json(frame)
-            return
-        line = describe(frame, names, printer)
-        if line:
-            print(line, flush=True)
+        try:
+            if printer.as_json:
+                printer.json(frame)
+                return
+            line = describe(frame, names, printer)
+            if line:
+                print(line, flush=True)
+        except BrokenPipeError:
+            # `agenthq tail | head -n 3`: the SDK would log and go on; stop instead (below).
+            reader_gone.set()
 
     client.on("*", on_frame)
     client.on("subscribed", lambda d: printer.note(f"listening on {names.channel(d['channel'])}"))
@@ -68,4 +76,9 @@ async def tail(client, printer, channel_ids, names):
     for channel_id in channel_ids:
         client.subscribe(channel_id)
     await client.connect()
-    await client.wait_closed()
+    closed, gone = asyncio.ensure_future(client.wait_closed()), asyncio.ensure_future(reader_gone.wait())
+    await asyncio.wait({closed, gone}, return_when=asyncio.FIRST_COMPLETED)
+    (gone if closed.done() else closed).cancel()
+    if gone.done() and not gone.cancelled():
+        raise BrokenPipeError  # main() ends quietly, as for any closed pipe
+    await closed

@@ -3,7 +3,7 @@
 from .errors import AgentHQError
 from .realtime import Realtime
 from .rest import RestMethods
-from .transport import Transport
+from .transport import Transport, check_url
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
@@ -19,7 +19,7 @@ class AgentHQClient(RestMethods):
 
     def __init__(self, base_url=DEFAULT_URL, api_key=None, token=None, refresh_token=None, timeout=30.0,
                  backoff_base=0.5, backoff_max=30.0):
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_url(base_url)
         self.api_key, self.token, self.refresh_token = api_key, token, refresh_token
         self._transport = Transport(self.base_url, timeout)
         self._realtime = Realtime(self, backoff_base=backoff_base, backoff_max=backoff_max)

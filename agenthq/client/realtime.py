@@ -52,7 +52,16 @@ class Realtime:
             self._ready, self._done = loop.create_future(), loop.create_future()
             self.handlers.start()
             self._runner = asyncio.create_task(self._run())
-        return await asyncio.shield(self._ready)
+        runner = self._runner
+        try:
+            return await asyncio.shield(self._ready)
+        except AgentHQError:
+            # Given up before connecting: end our tasks now, so that nothing of the client is
+            # left pending on the loop ("Task was destroyed but it is pending!" at exit).
+            if self._runner is None:
+                await asyncio.gather(runner, return_exceptions=True)
+                await self.handlers.stop()
+            raise
 
     def subscribe(self, channel_id, since=None):
         """Follow a channel's post events from now, or from after `since` (a seq the caller

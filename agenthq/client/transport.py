@@ -2,11 +2,29 @@
 
 import asyncio
 import json
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from .errors import AgentHQError
+
+
+def check_url(url):
+    """The hub's base URL without a trailing slash, or AgentHQError(BAD_URL) saying what is
+    wrong with it: refused here in one line rather than deep inside the HTTP client."""
+    url = (url or "").strip().rstrip("/")
+    example = "e.g. http://127.0.0.1:3000"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise AgentHQError("BAD_URL", f"{url!r} is not a valid URL ({error}); {example}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AgentHQError("BAD_URL", f"{url!r} is not a hub URL: it needs http:// or https:// and a host, {example}")
+    if parts.path.rstrip("/").endswith(("/api/v1", "/ws")) or parts.query or parts.fragment:
+        base = url.split("?")[0].split("#")[0].rstrip("/").removesuffix("/ws").removesuffix("/api/v1")
+        raise AgentHQError("BAD_URL", f"give the hub's address, not an endpoint's: {base} (not {url})")
+    return url
 
 
 class Transport:

@@ -2,10 +2,15 @@
 a real SDK client in the same process, so a first visitor sees a living hub at once."""
 
 import asyncio
+import dataclasses
 import logging
 import os
+import tempfile
+import webbrowser
+from pathlib import Path
 
 from ..client import AgentHQClient, AgentHQError
+from ..models import is_postgres_url
 from ..server import serve
 from .agent import SimulatedAgent
 from .script import PERSONAS
@@ -20,16 +25,36 @@ ORG = {"org_name": "Demo Co", "org_slug": "demo", "name": "Demo Owner"}
 EXTRA_CHANNELS = {"deploys": "Release notes from the build agents"}
 
 
-def run_demo(config):
+REMIND_EVERY = 300.0  # seconds between reprints of how to sign in (AGENTHQ_DEMO_REMIND)
+
+
+def demo_database(config, db_flag_given):
+    """The demo's own database: the --db given on its command line, else demo.db beside the
+    hub's database (AGENTHQ_DB or the default agenthq.db), so that its public password never
+    lands in a real hub's data; for a PostgreSQL hub, a SQLite file in the temp folder."""
+    if db_flag_given:
+        return config.db
+    if is_postgres_url(config.db):
+        return str(Path(tempfile.gettempdir()) / "agenthq-demo.db")
+    return str(Path(config.db).resolve().parent / "demo.db")
+
+
+def run_demo(config, db_flag_given=False, open_browser=False):
+    config = dataclasses.replace(config, db=demo_database(config, db_flag_given))
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_serve_with_demo(config))
+    # One access-log line per request of three busy agents would scroll the sign-in away.
+    for name in ("agenthq.access", "tornado.access"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    print(f"Demo mode: using its own database {config.db} (a real hub's data is not touched; "
+          "--db chooses another)", flush=True)
+    asyncio.run(_serve_with_demo(config, open_browser))
 
 
-async def _serve_with_demo(config):
+async def _serve_with_demo(config, open_browser=False):
     tasks = []
 
     def on_ready(port):
-        tasks.append(asyncio.ensure_future(start(config.host, port)))
+        tasks.append(asyncio.ensure_future(start(config.host, port, open_browser=open_browser)))
 
     try:
         await serve(config, on_ready)
@@ -39,7 +64,12 @@ async def _serve_with_demo(config):
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def start(host, port, pace=None):
+def banner(url, team):
+    return (f"\nDemo organization ready. Open {url}\n  Email:    {EMAIL}\n  Password: {PASSWORD}\n"
+            f"  Agents:   {', '.join(agent.name for agent in team)}\n")
+
+
+async def start(host, port, pace=None, open_browser=False):
     """Seed the demo org, print how to sign in, then run the agents until cancelled."""
     pace = float(os.environ.get("AGENTHQ_DEMO_PACE", 1.0)) if pace is None else pace
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
@@ -49,11 +79,28 @@ async def start(host, port, pace=None):
     except AgentHQError as error:
         log.error("demo could not start: %s", error)
         return
-    print(f"\nDemo organization ready. Open {url}\n  Email:    {EMAIL}\n  Password: {PASSWORD}\n"
-          f"  Agents:   {', '.join(agent.name for agent in team)}\n", flush=True)
     if local != "127.0.0.1":
         log.warning("the demo's password is public: do not expose this hub beyond your machine")
-    await asyncio.gather(*(agent.run() for agent in team))
+    print(banner(url, team), flush=True)  # last, so it is what the console shows
+    if open_browser:
+        await open_page(url)
+    every = float(os.environ.get("AGENTHQ_DEMO_REMIND", REMIND_EVERY))
+    await asyncio.gather(*(agent.run() for agent in team), _remind(url, team, every))
+
+
+async def _remind(url, team, every):
+    """Print the sign-in again now and then: warnings may have scrolled it away."""
+    while True:
+        await asyncio.sleep(every)
+        print(banner(url, team), flush=True)
+
+
+async def open_page(url):
+    """Open the page in the desktop's browser (`--open`); webbrowser may wait for the
+    browser's launcher, so not on the loop."""
+    opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
+    if not opened:
+        log.warning("could not open a browser; open %s yourself", url)
 
 
 async def seed(url, pace):

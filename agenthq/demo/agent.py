@@ -57,8 +57,9 @@ class SimulatedAgent:
             elif roll < 0.14 and self.posts >= WARM_UP_POSTS:
                 return
             else:
-                channel, post_type, title, content = next_post(self.persona)
-                await client.create_post(self.channels[channel], content, type=post_type, title=title)
+                channel, post_type, title, content, metadata = next_post(self.persona)
+                await client.create_post(self.channels[channel], content, type=post_type, title=title,
+                                         metadata=metadata)
                 self.posts += 1
             await self._pause(3, 8)
 
@@ -77,7 +78,9 @@ class SimulatedAgent:
     async def _answer(self, client, post):
         await self._pause(1, 3)
         try:
-            await client.create_post(post["channel_id"], answer_for(self.persona), type="answer", parent_id=post["id"])
+            # In the question's thread (parent_id), with an answer written for that question.
+            await client.create_post(post["channel_id"], answer_for(self.persona, post), type="answer",
+                                     parent_id=post["id"])
         except AgentHQError as error:
             log.warning("%s could not answer: %s", self.name, error)
 

@@ -1,5 +1,7 @@
 """What the demo agents say: three personas with their channels and lines. Placeholders in
-braces are filled with plausible numbers and names, so the feed never looks canned twice."""
+braces are filled with plausible numbers and names, so the feed never looks canned twice.
+Each demo question names a topic with the answers that fit it; an answer is filled with the
+question's own values (the same service, the same hour), so question and answer agree."""
 
 import random
 
@@ -17,8 +19,9 @@ PERSONAS = [
             "metric": [("Deploy frequency", "{deploys} deploys this week, median lead time {mins} minutes.")],
         },
         "channels": {"update": "deploys", "alert": "alerts", "metric": "updates"},
-        "answers": ["The last deploy of {svc} went out {mins} minutes ago; nothing else is queued.",
-                    "CI says build #{build} is the newest green one, use that."],
+        # For questions the demo did not write (a visitor's): a status report, which fits most.
+        "answers": ["Nothing unusual on my side: the last deploy ({svc} v{ver}) went out {mins} minutes ago "
+                    "and is healthy."],
     },
     {
         "name": "sage",
@@ -29,12 +32,13 @@ PERSONAS = [
                         ("Usage pattern", "{pct}% of sign-ups happen between 9 and 11 UTC; schedule jobs elsewhere."),
                         (None, "Retries cause {pct}% of traffic on {svc}; backoff with jitter would halve it.")],
             "metric": [("Weekly active agents", "{agents} agents were active this week (+{pct}% week over week).")],
-            "question": [("Anyone seen this?", "Why did queue depth on {svc} triple at {hour}:00 UTC?"),
-                         (None, "Is the {svc} v{ver} rollout finished? My numbers still show the old version.")],
+            "question": [("Anyone seen this?", "Why did queue depth on {svc} triple at {hour}:00 UTC?", "queue-depth"),
+                         (None, "Is the {svc} v{ver} rollout finished? My numbers still show the old version.",
+                          "rollout")],
         },
         "channels": {"insight": "learnings", "metric": "learnings", "question": "general"},
-        "answers": ["Looking at the last 7 days, that matches a {pct}% rise in {svc} traffic.",
-                    "My notes say this happened before: it was the nightly export on {svc}."],
+        "answers": ["I have no data on that yet; I'll watch the metrics and post in #learnings if anything "
+                    "shows up."],
     },
     {
         "name": "scout",
@@ -45,14 +49,28 @@ PERSONAS = [
                       ("Disk filling", "{svc}-db disk at {disk}%: about {hours} hours left at this rate.")],
             "update": [("All clear", "Error rates back to baseline on {svc}; closing the incident."),
                        (None, "Checked {checks} endpoints: all responding under {ms} ms.")],
-            "question": [(None, "Who owns {svc}? Its error budget is {pct}% spent and it is only Tuesday."),
-                         ("Flaky test?", "test_{area} failed twice today and passed on retry. Known issue?")],
+            "question": [(None, "Who owns {svc}? Its error budget is {pct}% spent and it is only Tuesday.", "owner"),
+                         ("Flaky test?", "test_{area} failed twice today and passed on retry. Known issue?", "flaky")],
         },
         "channels": {"alert": "alerts", "update": "updates", "question": "general"},
-        "answers": ["From monitoring: {svc} looks healthy right now, {ms} ms p95, no errors.",
-                    "I saw the same thing at {hour}:00 UTC; it cleared by itself within {mins} minutes."],
+        "answers": ["From monitoring: every service is healthy right now, {ms} ms p95, no open incidents."],
     },
 ]
+
+# The answers to the demo's own questions, by topic: any teammate may give one.
+ANSWERS = {
+    "queue-depth": ["The nightly export on {svc} starts at {hour}:00 UTC; it fills the queue for about {mins} "
+                    "minutes every day.",
+                    "I saw it too: at {hour}:00 UTC {svc}'s clients retried after a {mins}-minute blip. The queue "
+                    "drained by itself."],
+    "rollout": ["Yes: {svc} v{ver} reached 100% of {env} {mins} minutes ago. Dashboards cache versions for "
+                "15 minutes.",
+                "Not yet: {svc} v{ver} is at {pct}% of {env}; the rest goes out after the canary check."],
+    "owner": ["The payments team owns {svc}; I have paged their on-call about the error budget.",
+              "{svc} belongs to the platform team. Most of that budget went in Monday's incident."],
+    "flaky": ["Known: test_{area} races with its fixture cleanup. A fix is in review; a retry is safe meanwhile.",
+              "New to me. I'll quarantine test_{area} and open a ticket so it stops blocking builds."],
+}
 
 # Mostly news, now and then a question or an alarm, as in a healthy team channel.
 WEIGHTS = {"update": 3, "insight": 3, "metric": 1, "alert": 1, "question": 1.5}
@@ -65,25 +83,39 @@ WORDS = {
 }
 
 
-def fill(template):
-    values = {name: random.choice(options) for name, options in WORDS.items()}
-    values.update(
+def values():
+    """A fresh set of placeholder values."""
+    chosen = {name: random.choice(options) for name, options in WORDS.items()}
+    chosen.update(
         ver=f"1.{random.randint(2, 9)}.{random.randint(0, 20)}", mins=random.randint(2, 14), secs=random.randint(10, 59),
         build=random.randint(1200, 1999), tests=random.randint(800, 1400), cov=random.randint(81, 94),
         pct=random.randint(3, 40), fails=random.randint(1, 4), ms=random.randint(120, 900), deploys=random.randint(9, 40),
         agents=random.randint(12, 60), hour=random.randint(0, 23), disk=random.randint(85, 97),
         hours=random.randint(3, 30), checks=random.randint(20, 60),
     )
-    return template.format(**values)
+    return chosen
+
+
+def fill(template, given=None):
+    return template.format(**{**values(), **(given or {})})
 
 
 def next_post(persona):
-    """(channel name, post type, title, content) for this persona's next post."""
+    """(channel name, post type, title, content, metadata) for this persona's next post. A
+    question's metadata carries its topic and values, for whoever answers it."""
     types = list(persona["lines"])
     post_type = random.choices(types, [WEIGHTS[t] for t in types])[0]
-    title, content = random.choice(persona["lines"][post_type])
-    return persona["channels"][post_type], post_type, title and fill(title), fill(content)
+    title, content, *topic = random.choice(persona["lines"][post_type])
+    chosen = values()
+    metadata = {"demo_topic": topic[0], "demo_values": chosen} if topic else None
+    return persona["channels"][post_type], post_type, title and fill(title, chosen), fill(content, chosen), metadata
 
 
-def answer_for(persona):
+def answer_for(persona, question=None):
+    """An answer that fits the question: its topic's, with its values; else the persona's own."""
+    metadata = (question or {}).get("metadata") or {}
+    topic = metadata.get("demo_topic")
+    if topic in ANSWERS:
+        given = metadata.get("demo_values") if isinstance(metadata.get("demo_values"), dict) else {}
+        return fill(random.choice(ANSWERS[topic]), given)
     return fill(random.choice(persona["answers"]))

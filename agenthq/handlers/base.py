@@ -14,6 +14,7 @@ from ..httplimits import authenticated
 from ..clock import now_iso
 from ..errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
 from ..jsonbody import parse_json_object
+from ..services import agents
 
 log = logging.getLogger("agenthq")
 
@@ -68,6 +69,8 @@ class BaseHandler(RequestHandler):
             self.identity = self.hub.tokens.cache.get(token) or await self.hub.authenticate(token)
             authenticated(self.request)
             await self.settings["rate_limits"].check_request(self.identity)
+            if self.identity.is_agent and self.hub.last_active.due(self.identity.id):
+                self.hub.spawn(self.hub.write(agents.mark_active, self.identity.id, now_iso()), "last-active write")
 
     def on_finish(self):
         self._uncount()

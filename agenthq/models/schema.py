@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -65,8 +65,15 @@ def _add_post_html(db):
         db.execute_sql('ALTER TABLE "post" ADD COLUMN "html" TEXT')
 
 
+def _add_agent_last_active(db):
+    # Version 4: when an agent last made a request (agenthq/last_active.py); null until it does.
+    # Checked first, as above: create_tables may have made it already.
+    if "last_active" not in {column.name for column in db.get_columns("agent")}:
+        db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active}
 
 
 def open_database(target):

@@ -100,6 +100,9 @@ class Agent(BaseModel):
     description = TextField(default="")
     status = StringField(default="offline")
     last_heartbeat = StringField(null=True)
+    # Any authenticated request of the agent, written at most once a minute (agenthq/last_active.py).
+    # Shown by the page; not in the API's agent object, whose fields the spec fixes.
+    last_active = StringField(null=True)
     capabilities = JSONField(default=list)
     metadata = JSONField(default=dict)
     owner_user_id = StringField(null=True)

@@ -3,7 +3,7 @@
 from .. import security
 from ..errors import Conflict, Forbidden, InvalidToken
 from ..models import Agent, Channel, ChannelMember, Organization, User
-from . import activity
+from . import activity, agents
 from .common import require_user
 
 DEFAULT_CHANNELS = (
@@ -77,7 +77,7 @@ def register_agent(identity, data):
         key_prefix=prefix, key_hash=key_hash,
     )
     activity.record(identity, "agent.registered", "agent", agent.id, {"name": agent.name})
-    return {"agent": agent.to_dict(), "apiKey": key}, []
+    return {"agent": agent.to_dict(), "apiKey": key}, agents.created(agent)
 
 
 def me(identity):

@@ -47,6 +47,11 @@ def patch(identity, agent_id, data):
     return agent.to_dict(), [eventlog.agent_event("agent.updated", agent.to_dict())]
 
 
+def created(agent):
+    """agent.created, to the whole organization: every open page lists a new agent at once."""
+    return [eventlog.agent_event("agent.created", agent.to_dict())]
+
+
 def _may_manage(identity, agent):
     return identity.is_admin or (identity.is_user and agent.owner_user_id == identity.id)
 
@@ -70,6 +75,13 @@ def rotate_key(identity, agent_id):
     agent.save()
     activity.record(identity, "agent.key_rotated", "agent", agent.id)
     return {"apiKey": key}, []
+
+
+def mark_active(agent_id, when):
+    """Record that the agent made a request (throttled by agenthq/last_active.py); no event:
+    pages read it when they load, and a presence change has events of its own."""
+    Agent.update({Agent.last_active: when}).where(Agent.id == agent_id).execute()
+    return None, []
 
 
 def heartbeat(identity, agent_id, status="online"):

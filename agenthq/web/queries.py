@@ -50,7 +50,7 @@ def sidebar(identity):
     return {
         "org": Organization.get_by_id(identity.org_id).to_dict(),
         "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels],
-        "agents": [a.to_dict() for a in agents],
+        "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
         # transaction, one snapshot) is replayed to it, so nothing falls in between.
         "seq": newest_seq(identity.org_id),
@@ -105,13 +105,65 @@ def activity_page(identity, query):
         row.action
         for row in Activity.select(Activity.action).where(Activity.org_id == identity.org_id).distinct().order_by(Activity.action)
     ]
+    described = describe_activity(identity, items, names)
     return {
         **sidebar(identity),
-        "items": [{**item, "actor_name": names.get(item["actor_id"], item["actor_id"])} for item in items],
+        "items": [{**item, "actor_name": names.get(item["actor_id"], item["actor_id"]), **described[item["id"]]}
+                  for item in items],
         "pagination": pagination,
         "actors": sorted(actors, key=lambda a: a["name"].lower()),
         "actions": actions,
     }
+
+
+def describe_activity(identity, items, names):
+    """{entry id: {resource: (label, href), details: [(key, label, href)]}}: names and links
+    in place of raw ids. Only what the viewer may read is named or linked (a post's title,
+    a private channel's name); the rest keeps a neutral word."""
+    readable = {c.id: c for c in Channel.select().where(Channel.id.in_(readable_channel_ids(identity)))}
+    post_ids = [i["resource_id"] for i in items if i.get("resource_type") == "post" and i.get("resource_id")]
+    found = {p.id: p for p in Post.select(Post.id, Post.channel_id, Post.title, Post.content)
+             .where(Post.id.in_(post_ids) & (Post.org_id == identity.org_id))} if post_ids else {}
+
+    def channel(channel_id):
+        c = readable.get(channel_id)
+        return (f"#{c.name}", f"/c/{c.id}") if c else ("a channel you cannot read", None)
+
+    def post(post_id):
+        p = found.get(post_id)
+        if p is None:
+            return ("a deleted post", None)
+        if p.channel_id not in readable:
+            return ("a post", None)
+        text = p.title or " ".join(p.content.split())
+        return (text if len(text) <= 60 else text[:59] + "…", f"/c/{p.channel_id}#post-{p.id}")
+
+    def resource(item):
+        kind, rid = item.get("resource_type"), item.get("resource_id")
+        if not rid:
+            return (kind or "", None)
+        if kind == "post":
+            return post(rid)
+        if kind == "channel":
+            return channel(rid)
+        if kind == "agent":
+            return (names.get(rid) or (item.get("details") or {}).get("name") or "a removed agent", "/agents")
+        if kind == "organization" and rid == identity.org_id:
+            return ("this organization", None)
+        return (rid, None)
+
+    def details(item):
+        shown = []
+        for key, value in (item.get("details") or {}).items():
+            if key == "channel_id":
+                shown.append(("channel", *channel(value)))
+            elif key == "member_id":
+                shown.append(("member", names.get(value, value), None))
+            else:
+                shown.append((key, ", ".join(map(str, value)) if isinstance(value, list) else value, None))
+        return shown
+
+    return {item["id"]: {"resource": resource(item), "detail_items": details(item)} for item in items}
 
 
 def search_page(identity, query):

@@ -12,7 +12,8 @@ function snippets(agentName, key) {
   const general = form.dataset.generalId;
   const body = JSON.stringify({ channel_id: general, content: `Hello from ${agentName}!` });
   const curl = [
-    `curl -X POST ${base}/api/v1/posts \\`,
+    // -s: no progress meter; -w: a newline after the JSON, so the shell prompt starts on its own line.
+    `curl -s -w '\\n' -X POST ${base}/api/v1/posts \\`,
     `  -H "Authorization: Bearer ${key}" \\`,
     `  -H "Content-Type: application/json" \\`,
     `  -d '${body.replaceAll("'", "'\\''")}'`,
@@ -75,6 +76,12 @@ async function copy(targetId) {
 
 function card(agent) {
   const list = document.getElementById('agent-cards');
+  // Registered here: the agent.created event may arrive before or after the REST answer.
+  const existing = list.querySelector(`[data-agent-id="${CSS.escape(agent.id)}"]`);
+  if (existing) {
+    showAgent(existing, agent);
+    return;
+  }
   document.getElementById('no-agents')?.remove();
   const item = document.createElement('li');
   item.className = 'agent-card';
@@ -83,7 +90,7 @@ function card(agent) {
     <div class="agent-card-head"><span class="dot" role="img"></span><h2 class="agent-name"></h2><span class="status-text"></span></div>
     <p class="description"></p>
     <ul class="chips"></ul>
-    <p class="muted">Last heartbeat: <time class="last-seen"></time></p>
+    <p class="muted">Last active: <time class="last-seen"></time></p>
     <div class="agent-actions">
       <button type="button" class="small" data-action="rotate-key">Rotate key</button>
       <button type="button" class="small danger" data-action="delete-agent">Delete</button>

@@ -18,10 +18,46 @@ function onEvent(frame) {
   else if (frame.type === 'post.created' || frame.type === 'post.updated') upsert(list, post.id).then(markRead);
 }
 
+// The API's limit on a post (characters, as the server counts them: code points).
+const SHOW_COUNT_FROM = 0.9; // the count appears at 90 % of the limit, as Slack and Zulip do
+
+function length(text) {
+  return [...text].length;
+}
+
+// A live count near the limit and a clear refusal above it: nothing is ever cut silently.
+function wireCount(form, content) {
+  const max = Number(content.dataset.maxLength);
+  const count = document.getElementById('composer-count');
+  const update = () => {
+    const used = length(content.value);
+    count.hidden = used < max * SHOW_COUNT_FROM;
+    count.textContent = `${used.toLocaleString('en')} / ${max.toLocaleString('en')}`;
+    count.classList.toggle('over', used > max);
+    const reason = form.querySelector('.form-error').dataset.reason;
+    if ((reason === 'too-long' && used <= max) || (reason === 'empty' && content.value.trim())) showError(form, '');
+  };
+  content.addEventListener('input', update);
+  form.addEventListener('reset', () => setTimeout(update));
+  update();
+  return (text) => {
+    const used = length(text);
+    if (used <= max) return null;
+    return `This message is ${used.toLocaleString('en')} characters long; the limit is ${max.toLocaleString('en')}. `
+      + `Shorten it by ${(used - max).toLocaleString('en')} characters, or split it into several posts.`;
+  };
+}
+
+function refuse(form, message, reason) {
+  showError(form, message);
+  form.querySelector('.form-error').dataset.reason = reason;
+}
+
 function wireComposer() {
   const form = document.getElementById('composer');
   if (!form) return;
   const content = form.elements.content;
+  const tooLong = wireCount(form, content);
   content.addEventListener('keydown', (event) => {
     // Enter sends, Shift+Enter is a new line; not while an input method is composing text.
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -31,7 +67,17 @@ function wireComposer() {
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (!content.value.trim()) return;
+    if (!content.value.trim()) {
+      refuse(form, content.value ? 'Nothing to send: the message is only spaces or blank lines.'
+        : 'Nothing to send: write a message first.', 'empty');
+      content.focus();
+      return;
+    }
+    if (tooLong(content.value)) {
+      refuse(form, tooLong(content.value), 'too-long');
+      content.focus();
+      return;
+    }
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     try {

@@ -11,6 +11,37 @@ export function cardOf(id) {
   return document.getElementById('post-' + id);
 }
 
+// -- long posts fold, with "Show more" -------------------------------------------------------
+
+// Fold a card whose body is taller than the folded height (set in app.css): one long post
+// must not push the rest of the channel off the screen.
+export function fold(card) {
+  const body = card.querySelector('.post-body');
+  if (!body || card.querySelector('.show-more')) return;
+  card.classList.add('folded');
+  if (body.scrollHeight <= body.clientHeight + 1) {
+    card.classList.remove('folded');
+    return;
+  }
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'link-button show-more';
+  button.textContent = 'Show more';
+  button.setAttribute('aria-expanded', 'false');
+  if (body.id) button.setAttribute('aria-controls', body.id);
+  button.addEventListener('click', () => {
+    const open = card.classList.toggle('folded') === false;
+    button.textContent = open ? 'Show less' : 'Show more';
+    button.setAttribute('aria-expanded', String(open));
+    if (!open) card.scrollIntoView({ block: 'nearest' });
+  });
+  body.after(button);
+}
+
+export function foldAll(root = document) {
+  root.querySelectorAll('article.post').forEach(fold);
+}
+
 function place(list, card) {
   // Newest first; ULIDs sort by creation time, so string order is time order.
   const after = [...list.children].find((other) => other.dataset.postId < card.dataset.postId);
@@ -31,6 +62,7 @@ export async function upsert(list, id) {
     place(list, card);
   }
   renderTimes(card);
+  fold(card);
   document.getElementById('no-posts')?.setAttribute('hidden', '');
 }
 
@@ -45,6 +77,7 @@ export function appendOlder(list, html) {
     if (!cardOf(card.dataset.postId) && !deleted.has(card.dataset.postId)) {
       list.append(card);
       renderTimes(card);
+      fold(card);
     }
   }
 }
@@ -124,6 +157,7 @@ async function deletePost(card) {
 }
 
 export function wirePostActions() {
+  foldAll();
   document.addEventListener('click', (event) => {
     const button = event.target.closest('[data-action="edit-post"], [data-action="delete-post"]');
     const card = button && button.closest('article.post');

@@ -56,7 +56,9 @@ export function showAgent(root, agent) {
   dot.title = agent.status;
   root.querySelector('.agent-name').textContent = agent.name;
   const seen = root.querySelector('.last-seen');
-  seen.setAttribute('datetime', agent.last_heartbeat || '');
+  // Last active: its newest request (rendered by the server) or heartbeat (in events), whichever
+  // is newer; ISO strings of one format sort as times.
+  seen.setAttribute('datetime', [seen.getAttribute('datetime') || '', agent.last_heartbeat || ''].sort().pop());
   renderTime(seen);
   const status = root.querySelector('.status-text');
   if (status) status.textContent = agent.status;
@@ -69,6 +71,16 @@ function onAgentEvent(frame) {
     return;
   }
   showAgent(agentItem(agent), agent);
+}
+
+// An agent that just posted was active just now, whatever its last stored request says.
+function sawAgent(agentId, when) {
+  document.querySelectorAll(`[data-agent-id="${CSS.escape(agentId)}"] .last-seen`).forEach((seen) => {
+    if (when && (seen.getAttribute('datetime') || '') < when) {
+      seen.setAttribute('datetime', when);
+      renderTime(seen);
+    }
+  });
 }
 
 // After a reconnect, presence may have changed while we were away: ask once.
@@ -216,6 +228,7 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
       onConnected();
     },
     onEvent: (frame) => {
+      if (frame.type === 'post.created' && frame.data.author_type === 'agent') sawAgent(frame.data.author_id, frame.timestamp);
       if (frame.type.startsWith('agent.')) onAgentEvent(frame);
       else if (frame.type.startsWith('channel.')) onChannelEvent(frame, live);
       else if (frame.type.startsWith('post.') && frame.channel !== currentChannel) onOtherChannelPost(frame);

@@ -26,7 +26,11 @@ def replay_curl(snippet):
     method, url, headers, body = "GET", None, {}, None
     args = iter(words[1:])
     for word in args:
-        if word == "-X":
+        if word == "-s":  # silent: no progress meter
+            continue
+        if word == "-w":  # what to write after the answer (a newline)
+            next(args)
+        elif word == "-X":
             method = next(args)
         elif word == "-H":
             name, _, value = next(args).partition(":")
