@@ -64,6 +64,8 @@ def config_overrides():
 @pytest.fixture
 def hub(config, config_overrides, io_loop):
     hub = Hub(dataclasses.replace(config, **config_overrides))
+    # Started as the server starts it: its upkeep round runs on the test's loop.
+    io_loop.run_sync(hub.start)
     yield hub
     # Stop as the server does: sockets closed with 1001, background writes finished.
     io_loop.run_sync(lambda: hub.shutdown(2))
