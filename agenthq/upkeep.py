@@ -58,7 +58,7 @@ class Upkeep:
                     return  # a socket on another process holds it online
             except RedisError as error:  # then the write below is refused too (Redis is away)
                 log.warning("could not read agent presence from Redis: %s", error)
-        await self.hub.write(presence.disconnected, agent_id)
+        await self.hub.write(presence.disconnected, agent_id, self.hub.config.presence_timeout)
 
     def spawn(self, coroutine, what):
         """Run work nobody awaits; log its failure once. Shutdown waits for it (drain)."""

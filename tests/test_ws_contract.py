@@ -114,7 +114,9 @@ async def test_resync_required(api, ws_connect):
 
 
 @pytest.mark.gen_test
-async def test_every_event_frame(api, ws_connect, hub, monkeypatch):
+# The agent goes offline once its heartbeat (its connect) is older than the presence timeout.
+@pytest.mark.parametrize("config_overrides", [{"presence_timeout": 0.3}])
+async def test_every_event_frame(api, ws_connect, hub, monkeypatch, config_overrides):
     """Every event type the hub publishes, as received, and as it was published: the frame on
     the wire is the event's frame, and both survive a JSON round trip unchanged."""
     published = []
