@@ -18,7 +18,7 @@ from .services import presence
 
 log = logging.getLogger("agenthq")
 
-IDLE_INTERVALS = 2  # a socket with no message for this many heartbeat intervals is cut
+IDLE_INTERVALS = 3  # a socket with no inbound frame for this many heartbeat intervals is cut
 
 
 class Upkeep:
@@ -116,7 +116,7 @@ class Upkeep:
         cutoff = time.monotonic() - silence
         for connection in self.hub.registry.all_connections():
             if connection.last_message_at < cutoff:
-                connection.close(Close.IDLE, "idle: no message for two heartbeat intervals")
+                connection.close(Close.IDLE, "idle: no frame for three heartbeat intervals")
 
     async def sweep(self):
         """Take offline, once, the agents with neither a socket (here, or on any live process)
