@@ -313,13 +313,15 @@ async def test_rate_limits_hold_across_processes(hubs):
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_a_key_rotated_through_one_process_closes_the_agents_sockets_on_the_other(hubs):
+@pytest.mark.parametrize("revoke", [("POST", "/rotate-key"), ("DELETE", "")], ids=["rotated", "deleted"])
+async def test_an_agent_revoked_through_one_process_loses_its_sockets_on_the_other(hubs, revoke):
     a, b = hubs(2)
     org = await api_for(a).register()
-    agent, key = await org.agent("rotated")
+    agent, key = await org.agent("revoked")
     await api_for(b).ok("GET", f"{API}/auth/me", token=key)  # B has seen the key
     socket, _ = await open_socket(b, key)
-    await api_for(a).ok("POST", f"{API}/agents/{agent['id']}/rotate-key", token=org.token)
+    method, suffix = revoke
+    await api_for(a).ok(method, f"{API}/agents/{agent['id']}{suffix}", token=org.token)
     code, _ = await socket.closed(timeout=10)
     assert code == 4003
     await api_for(b).error("GET", f"{API}/auth/me", token=key, code="INVALID_API_KEY", status=401)

@@ -98,7 +98,10 @@ def set_status(agent, status, beat=False):
     fields = {Agent.status: status, Agent.updated_at: now_iso()}
     if beat:
         fields[Agent.last_heartbeat] = now_iso()
-    Agent.update(fields).where(Agent.id == agent.id).execute()
+    if not Agent.update(fields).where(Agent.id == agent.id).execute():
+        # Deleted since it was read (on PostgreSQL the update waited for that delete to
+        # commit): nothing to be online or offline any more.
+        return []
     agent = Agent.get_by_id(agent.id)
     if previous == status:
         return []
