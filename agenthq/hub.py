@@ -1,7 +1,8 @@
 """The Hub: what every request of one running server needs (config, storage, tokens,
 password hashing, the registry and the broker), the one path by which a write's events reach
 subscribers (after its commit), the one path that revokes an agent, and shutdown. Handlers
-reach it as `self.hub` (Application settings["hub"]).
+reach it as `self.hub` (Application settings["hub"]). Work nobody awaits is spawned here,
+so that shutdown can wait for it.
 Presence and the periodic upkeep live in upkeep.py, started by start()."""
 
 import asyncio
@@ -46,6 +47,7 @@ class Hub:
         # Sockets not yet authenticated are in no registry index, yet shutdown must close them too.
         self.authenticating = set()
         self.closing = False
+        self._tasks = set()  # spawned work, awaited by shutdown
 
     async def read(self, fn, *args):
         return await self.storage.read(fn, *args)
@@ -80,6 +82,21 @@ class Hub:
         if everywhere and self.cluster:
             self.cluster.broker.publish_control({"revoke": agent_id, "reason": reason})
 
+    def spawn(self, coroutine, what):
+        """Run work nobody awaits (presence after a socket closed, a backfill); log its
+        failure once. Shutdown waits for it."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(lambda done: self._finished(done, what))
+
+    def _finished(self, task, what):
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Storage or Redis down is reported where it is noticed; here it is one more
+            # casualty, put right by the upkeep round once they are back.
+            level = logging.INFO if isinstance(task.exception(), Unavailable) else logging.ERROR
+            log.log(level, "background %s failed: %r", what, task.exception())
+
     def _order(self, message):
         """An order from another process, through Redis."""
         agent_id = message.get("revoke")
@@ -110,7 +127,8 @@ class Hub:
         deadline = loop.time() + drain_seconds
         while (self.in_flight > 0 or self.registry.all_connections()) and loop.time() < deadline:
             await asyncio.sleep(0.02)
-        await self.upkeep.drain(deadline - loop.time())
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=max(0.1, deadline - loop.time()))
 
     async def stop(self):
         if self.cluster:

@@ -25,7 +25,6 @@ class Upkeep:
     def __init__(self, hub):
         self.hub = hub
         self._round = None
-        self._tasks = set()
 
     # -- presence, driven by sockets --------------------------------------------------------
 
@@ -48,7 +47,7 @@ class Upkeep:
         # a round there takes offline those that do not.
         if self.hub.closing or self.hub.registry.connections_of_agent(agent_id):
             return
-        self.spawn(self._left(agent_id), "agent presence after a socket closed")
+        self.hub.spawn(self._left(agent_id), "agent presence after a socket closed")
 
     async def _left(self, agent_id):
         cluster = self.hub.cluster
@@ -60,20 +59,6 @@ class Upkeep:
                 log.warning("could not read agent presence from Redis: %s", error)
         await self.hub.write(presence.disconnected, agent_id, self.hub.config.presence_timeout)
 
-    def spawn(self, coroutine, what):
-        """Run work nobody awaits; log its failure once. Shutdown waits for it (drain)."""
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._finished(done, what))
-
-    def _finished(self, task, what):
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # Storage or Redis down is reported where it is noticed; here it is one more
-            # casualty, put right by the round once they are back.
-            level = logging.INFO if isinstance(task.exception(), Unavailable) else logging.ERROR
-            log.log(level, "background %s failed: %r", what, task.exception())
-
     # -- the periodic round -----------------------------------------------------------------
 
     def start(self):
@@ -83,11 +68,6 @@ class Upkeep:
     def stop(self):
         if self._round is not None:
             self._round.cancel()
-
-    async def drain(self, timeout):
-        """Wait (up to timeout) for the background work spawned so far."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=max(0.1, timeout))
 
     def interval(self):
         config = self.hub.config
