@@ -26,9 +26,10 @@ def disconnected(agent_id, timeout_seconds):
     agent = Agent.get_or_none(Agent.id == agent_id)
     if agent is None or agent.status == "offline":
         return None, []
-    if agent.last_heartbeat and agent.last_heartbeat >= iso_ago(timeout_seconds):
+    cutoff = iso_ago(timeout_seconds)
+    if agent.last_heartbeat and agent.last_heartbeat >= cutoff:
         return None, []
-    return None, set_status(agent, "offline")
+    return None, set_status(agent, "offline", stale_before=cutoff)
 
 
 def quiet(timeout_seconds):
@@ -62,6 +63,6 @@ def sweep(timeout_seconds, connected_agent_ids):
     )
     events = []
     for agent in quiet:
-        events.extend(set_status(agent, "offline"))
+        events.extend(set_status(agent, "offline", stale_before=cutoff))
     return None, events
 
