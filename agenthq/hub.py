@@ -5,13 +5,10 @@ import asyncio
 import logging
 import time
 
-from redis.exceptions import RedisError
-
 from . import eventlog
 from .clock import iso_ago
 
 from .auth import Tokens
-from .cluster import Cluster
 from .errors import Unavailable
 from .last_active import LastActive
 from .models import is_postgres_url, open_database, signing_secret
@@ -42,7 +39,11 @@ class Hub:
         self.registry = Registry()
         # With Redis, events go through the broker to every process (this one included);
         # without, straight to this process's registry. Both have publish(event).
-        self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._control) if config.redis else None
+        self.cluster = None
+        if config.redis:  # imported only then: a hub without Redis needs no redis package
+            from .cluster import Cluster
+
+            self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._control)
         self.broker = self.cluster.broker if self.cluster else self.registry
         self.in_flight = 0  # REST requests being served; shutdown waits for them
         self.last_active = LastActive()
@@ -87,7 +88,7 @@ class Hub:
         if self.cluster:
             try:
                 await self.cluster.presence.connected([agent_id])
-            except RedisError as error:  # the next upkeep round records it
+            except self.cluster.errors as error:  # the next upkeep round records it
                 log.warning("could not record agent presence in Redis: %s", error)
         await self.write(presence.connected, agent_id)
 
@@ -98,7 +99,7 @@ class Hub:
             try:
                 if await self.cluster.presence.disconnected(agent_id):
                     return
-            except RedisError as error:  # then the write below is refused too (Redis is away)
+            except self.cluster.errors as error:  # then the write below is refused too (Redis is away)
                 log.warning("could not read agent presence from Redis: %s", error)
         await self.write(presence.disconnected, agent_id)
 
