@@ -1,5 +1,5 @@
 """The tables: one Peewee model per stored resource. Each lists its public fields in FIELDS,
-which to_dict() answers with and the OpenAPI document describes (agenthq/openapi.py reads the
+which to_dict() answers with and the OpenAPI document describes (agenthq/openapi/resources.py reads the
 field types below: an IdField is a ULID, a TimeField an ISO timestamp), so a field is added
 in one place."""
 
