@@ -70,6 +70,7 @@ class Op:
         self.errors = sorted(found | set(note.get("errors", ())))
 
     def _read_code(self, function):
+        function = inspect.unwrap(function)  # a decorated handler method: read the one written
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
         names = function.__globals__
         for call in ast.walk(tree):
