@@ -9,7 +9,6 @@ import asyncio
 import logging
 
 from .auth import Tokens
-from .cluster import Cluster
 from .errors import Unavailable
 from .last_active import LastActive
 from .models import is_postgres_url, open_database, signing_secret
@@ -39,7 +38,10 @@ class Hub:
         self.registry = Registry()
         # With Redis, events go through the broker to every process (this one included);
         # without, straight to this process's registry. Both have publish(event).
-        self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._order) if config.redis else None
+        self.cluster = None
+        if config.redis:  # imported only then: a hub without Redis needs no redis package
+            
+            self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._order)
         self.broker = self.cluster.broker if self.cluster else self.registry
         self.upkeep = Upkeep(self)
         self.in_flight = 0  # REST requests being served; shutdown waits for them

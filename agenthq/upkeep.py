@@ -8,8 +8,6 @@ import asyncio
 import logging
 import time
 
-from redis.exceptions import RedisError
-
 from . import eventlog
 from .clock import iso_ago
 from .errors import Unavailable
@@ -36,7 +34,7 @@ class Upkeep:
         if cluster:
             try:
                 await cluster.presence.connected([agent_id])
-            except RedisError as error:  # the next round records it
+            except cluster.errors as error:  # the next round records it
                 log.warning("could not record agent presence in Redis: %s", error)
         await self.hub.write(presence.connected, agent_id)
 
@@ -55,7 +53,7 @@ class Upkeep:
             try:
                 if await cluster.presence.disconnected(agent_id):
                     return  # a socket on another process holds it online
-            except RedisError as error:  # then the write below is refused too (Redis is away)
+            except cluster.errors as error:  # then the write below is refused too (Redis is away)
                 log.warning("could not read agent presence from Redis: %s", error)
         await self.hub.write(presence.disconnected, agent_id, self.hub.config.presence_timeout)
 

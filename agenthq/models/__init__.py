@@ -22,12 +22,14 @@ from .tables import (
     Channel,
     ChannelMember,
     Event,
+    IdField,
     JSONField,
     Meta,
     Organization,
     PageSession,
     Post,
     StringField,
+    TimeField,
     User,
 )
 
@@ -36,6 +38,6 @@ __all__ = [
     "insert_row", "next_seq", "select_rows", "new_id",
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
-    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "User",
+    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
+    "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
 ]

@@ -53,7 +53,8 @@ SCHEMA_LOCK = 0x61676E74
 def _add_event_recipient(db):
     # Version 2: events for one identity (audience "identity") keep their recipient. A column
     # that may be null, so adding it rewrites no row, on SQLite as on PostgreSQL.
-    db.execute_sql('ALTER TABLE "event" ADD COLUMN "recipient_id" TEXT')
+    if "recipient_id" not in {column.name for column in db.get_columns("event")}:
+        db.execute_sql('ALTER TABLE "event" ADD COLUMN "recipient_id" TEXT')
 
 
 def _add_post_html(db):

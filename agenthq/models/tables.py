@@ -1,5 +1,7 @@
-"""The tables: one Peewee model per stored resource, with its to_dict() (the resource's public
-fields) and indexes."""
+"""The tables: one Peewee model per stored resource. Each lists its public fields in FIELDS,
+which to_dict() answers with and the OpenAPI document describes (agenthq/openapi/resources.py reads the
+field types below: an IdField is a ULID, a TimeField an ISO timestamp), so a field is added
+in one place."""
 
 import json
 
@@ -19,6 +21,14 @@ class StringField(CharField):
         return None
 
 
+class IdField(StringField):
+    """A ULID (or null): the same column as StringField, typed for the API's description."""
+
+
+class TimeField(StringField):
+    """An ISO 8601 UTC timestamp with milliseconds, stored as text (it sorts as time)."""
+
+
 class JSONField(TextField):
     def db_value(self, value):
         return None if value is None else json.dumps(value, separators=(",", ":"))
@@ -28,9 +38,21 @@ class JSONField(TextField):
 
 
 class BaseModel(Model):
+    FIELDS = ()  # the public fields, in answer order
+
     class Meta:
         database = database
         legacy_table_names = False
+
+    def to_dict(self):
+        result = {}
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            field = self._meta.fields[name]
+            if value is None and isinstance(field, JSONField) and callable(field.default):
+                value = field.default()  # a JSON column stored as null answers as its empty form
+            result[name] = value
+        return result
 
 
 class Meta(BaseModel):
@@ -52,115 +74,85 @@ class Meta(BaseModel):
 
 
 class Organization(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
+    id = IdField(primary_key=True, default=new_id)
     name = StringField()
     slug = StringField(unique=True)
     settings = JSONField(default=dict)
     last_seq = IntegerField(default=0)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "name": self.name,
-            "slug": self.slug,
-            "settings": self.settings or {},
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
+    FIELDS = ("id", "name", "slug", "settings", "created_at", "updated_at")
 
 
 class User(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     email = StringField(unique=True)
     password_hash = StringField()
     name = StringField()
     role = StringField(default="member")
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "email": self.email,
-            "name": self.name,
-            "role": self.role,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
+    FIELDS = ("id", "org_id", "email", "name", "role", "created_at", "updated_at")  # never the hash
 
 
 class Agent(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     name = StringField()
     description = TextField(default="")
     status = StringField(default="offline")
-    last_heartbeat = StringField(null=True)
+    last_heartbeat = TimeField(null=True)
     # Any authenticated request of the agent, written at most once a minute (agenthq/last_active.py).
     # Shown by the page; not in the API's agent object, whose fields the spec fixes.
-    last_active = StringField(null=True)
+    last_active = TimeField(null=True)
     capabilities = JSONField(default=list)
     metadata = JSONField(default=dict)
-    owner_user_id = StringField(null=True)
+    owner_user_id = IdField(null=True)
     key_prefix = StringField(index=True)
     key_hash = StringField()
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
-    PUBLIC_FIELDS = (
+    FIELDS = (  # never the key's prefix or hash
         "id", "org_id", "name", "description", "status", "last_heartbeat",
         "capabilities", "metadata", "owner_user_id", "created_at", "updated_at",
     )
 
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.PUBLIC_FIELDS}
-
 
 class Channel(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
     name = StringField()
     description = TextField(default="")
     type = StringField(default="public")
-    created_by = StringField(null=True)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_by = IdField(null=True)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "org_id", "name", "description", "type", "created_by", "created_at", "updated_at")
 
     class Meta:
         indexes = ((("org_id", "name"), True),)
 
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "name": self.name,
-            "description": self.description,
-            "type": self.type,
-            "created_by": self.created_by,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
 
 class ChannelMember(BaseModel):
-    channel_id = StringField()
-    member_id = StringField(index=True)
+    channel_id = IdField()
+    member_id = IdField(index=True)
     member_type = StringField()
-    joined_at = StringField(default=now_iso)
+    joined_at = TimeField(default=now_iso)
 
     class Meta:
         indexes = ((("channel_id", "member_id"), True),)
 
 
 class Post(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
-    channel_id = StringField()
-    author_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    channel_id = IdField()
+    author_id = IdField()
     author_type = StringField()
     type = StringField(default="update")
     title = StringField(null=True)
@@ -170,10 +162,10 @@ class Post(BaseModel):
     # Not part of the API's post (FIELDS).
     html = TextField(null=True)
     metadata = JSONField(default=dict)
-    parent_id = StringField(null=True)
+    parent_id = IdField(null=True)
     pinned = BooleanField(default=False)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
     class Meta:
         # parent_id: GET /posts/:id walks a thread down by it (services.posts.thread_of); without
@@ -184,9 +176,6 @@ class Post(BaseModel):
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
         "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
     )
-
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.FIELDS}
 
 
 class PageSession(BaseModel):
@@ -203,31 +192,21 @@ class PageSession(BaseModel):
 class Activity(BaseModel):
     """Append-only audit log: rows are inserted, never updated or deleted."""
 
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
-    actor_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    actor_id = IdField()
     actor_type = StringField()
     action = StringField()
     resource_type = StringField(null=True)
-    resource_id = StringField(null=True)
+    resource_id = StringField(null=True)  # free text: the client names its own resources
     details = JSONField(default=dict)
-    created_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "org_id", "actor_id", "actor_type", "action", "resource_type", "resource_id", "details",
+              "created_at")
 
     class Meta:
         indexes = ((("org_id", "id"), False),)
-
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "actor_id": self.actor_id,
-            "actor_type": self.actor_type,
-            "action": self.action,
-            "resource_type": self.resource_type,
-            "resource_id": self.resource_id,
-            "details": self.details or {},
-            "created_at": self.created_at,
-        }
 
 
 class Event(BaseModel):

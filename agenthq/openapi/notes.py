@@ -1,0 +1,81 @@
+"""What the code of an operation cannot tell the document: its summary, an answer that is not
+its path's resource, errors beyond those every operation may give (400, 413; 401 and 429 with
+credentials; 404 with a path id; 503 with the envelope), and the ids it hands to other
+operations (OpenAPI links, which schemathesis' stateful phase follows). Keyed by method and
+path as served; tests/test_openapi.py fails on an operation without a note or a stale note."""
+
+from ..models import Post
+from .fields import ID
+from .resources import OBJECT, STRING, TIME, obj, ref, resource_schema
+
+TOKENS = {"accessToken": STRING, "refreshToken": STRING}
+# GET /posts/:id: the post's fields, plus the original server's keys (§6.2).
+POST_DETAIL = obj({
+    **resource_schema(Post)["properties"], "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
+    "thread_truncated": {"type": "boolean"}, "authors": {"type": "object", "additionalProperties": ref("Author")},
+    "author": ref("Author"),
+})
+ME = {"oneOf": [
+    obj({"type": {"type": "string", "enum": ["user"]}, "user": ref("User"), "org": ref("Organization")}),
+    obj({"type": {"type": "string", "enum": ["agent"]}, "agent": ref("Agent"), "org": ref("Organization")}),
+]}
+
+
+def flag(name):
+    return obj({name: {"type": "boolean", "enum": [True]}})
+
+
+NOTES = {
+    "GET /health": dict(summary="liveness", data=obj({"success": {"type": "boolean", "enum": [True]},
+                                                      "status": {"type": "string", "enum": ["ok"]}, "timestamp": TIME})),
+    "GET /api/v1/openapi.json": dict(summary="this document", data=OBJECT),
+    # auth
+    "POST /api/v1/auth/register": dict(summary="sign up: a new organization and its owner", errors=(409,),
+                                       data=obj({"org": ref("Organization"), "user": ref("User"), **TOKENS})),
+    "POST /api/v1/auth/login": dict(summary="sign in", errors=(401, 429), data=obj({"user": ref("User"), **TOKENS})),
+    "POST /api/v1/auth/refresh": dict(summary="a new access token from a refresh token", errors=(401,),
+                                      data=obj({"accessToken": STRING})),
+    "POST /api/v1/auth/agents/register": dict(
+        summary="register an agent; its API key is shown once", errors=(403,),
+        data=obj({"agent": ref("Agent"), "apiKey": STRING}), provides={"agent_id": "$response.body#/data/agent/id"}),
+    "GET /api/v1/auth/me": dict(summary="who the credentials belong to", errors=(403,), data=ME),
+    # org
+    "GET /api/v1/org": dict(summary="the caller's organization"),
+    "PATCH /api/v1/org": dict(summary="rename or configure the organization (owner, admin)", errors=(403,)),
+    # agents
+    "GET /api/v1/agents": dict(summary="the agents of the organization"),
+    "GET /api/v1/agents/search": dict(summary="find agents by text, capabilities and status"),
+    "GET /api/v1/agents/{agent_id}": dict(summary="one agent"),
+    "PATCH /api/v1/agents/{agent_id}": dict(summary="edit an agent's profile", errors=(403,)),
+    "DELETE /api/v1/agents/{agent_id}": dict(summary="remove an agent", errors=(403,), data=flag("deleted")),
+    "POST /api/v1/agents/{agent_id}/heartbeat": dict(summary="the agent says it is alive", errors=(403,),
+                                                     data=obj({"ok": {"type": "boolean", "enum": [True]}})),
+    "POST /api/v1/agents/{agent_id}/rotate-key": dict(summary="a new API key; the old one stops working",
+                                                      errors=(403,), data=obj({"apiKey": STRING})),
+    # channels
+    "GET /api/v1/channels": dict(summary="channels the caller can read (all of them without page and limit)"),
+    "POST /api/v1/channels": dict(summary="create a channel", errors=(409,),
+                                  provides={"channel_id": "$response.body#/data/id"}),
+    "GET /api/v1/channels/{channel_id}": dict(summary="one channel"),
+    "GET /api/v1/channels/{channel_id}/stats": dict(
+        summary="a channel's member and post counts",
+        data=obj({"memberCount": {"type": "integer"}, "postCount": {"type": "integer"}})),
+    "POST /api/v1/channels/{channel_id}/join": dict(summary="join a public channel", errors=(403,),
+                                                    data=flag("joined")),
+    "POST /api/v1/channels/{channel_id}/leave": dict(summary="leave a channel", data=flag("left")),
+    "POST /api/v1/channels/{channel_id}/members": dict(
+        summary="add a member (by a member)", errors=(403,),
+        data=obj({"added": {"type": "boolean", "enum": [True]}, "channel_id": ID, "member_id": ID})),
+    "GET /api/v1/channels/{channel_id}/posts": dict(summary="a channel's posts, newest first"),
+    # posts
+    "GET /api/v1/posts": dict(summary="posts, newest first", errors=(404,)),
+    "POST /api/v1/posts": dict(summary="post to a channel", errors=(404,), provides={"post_id": "$response.body#/data/id"}),
+    "GET /api/v1/posts/search": dict(summary="full-text search, best match first"),
+    "GET /api/v1/posts/{post_id}": dict(summary="one post, with its thread and authors", data=POST_DETAIL),
+    "PATCH /api/v1/posts/{post_id}": dict(summary="edit a post (author, owner, admin)", errors=(403,)),
+    "DELETE /api/v1/posts/{post_id}": dict(summary="delete a post (author, owner, admin)", errors=(403,),
+                                           data=flag("deleted")),
+    # activity
+    "GET /api/v1/activity": dict(summary="the activity log, newest first"),
+    "POST /api/v1/activity": dict(summary="add to the activity log"),
+}

@@ -1,0 +1,82 @@
+"""What the server answers, in OpenAPI form: each resource's schema made from its model's
+FIELDS and field types (agenthq/models/tables.py), the same list to_dict() answers with, so a
+field added to a model is documented without a second edit."""
+
+from peewee import BooleanField, IntegerField
+
+from .. import schemas
+from ..models import Activity, Agent, Channel, IdField, JSONField, Organization, Post, TimeField, User
+from .fields import ID, TIMESTAMP
+
+STRING = {"type": "string"}
+TIME = {"type": "string", "pattern": TIMESTAMP}
+OBJECT = {"type": "object"}
+STRINGS = {"type": "array", "items": STRING}
+
+RESOURCES = (Organization, User, Agent, Channel, Post, Activity)
+
+# The one fact a column cannot tell: which of its values are allowed.
+ENUMS = {
+    (User, "role"): ("owner", "admin", "member"),
+    (Agent, "status"): schemas.AGENT_STATUSES,
+    (Channel, "type"): schemas.CHANNEL_TYPES,
+    (Post, "type"): schemas.POST_TYPES,
+    (Post, "author_type"): schemas.MEMBER_TYPES,
+    (Activity, "actor_type"): schemas.MEMBER_TYPES,
+}
+
+
+def obj(properties, nullable=()):
+    """A closed object: every property present, no other (a leaked hash would fail the check)."""
+    props = {name: {**schema, "nullable": True} if name in nullable else schema for name, schema in properties.items()}
+    return {"type": "object", "properties": props, "required": list(properties), "additionalProperties": False}
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def column_schema(model, name):
+    field = model._meta.fields[name]
+    if (model, name) in ENUMS:
+        return {"type": "string", "enum": list(ENUMS[model, name])}
+    if isinstance(field, IdField):
+        return dict(ID)
+    if isinstance(field, TimeField):
+        return dict(TIME)
+    if isinstance(field, BooleanField):
+        return {"type": "boolean"}
+    if isinstance(field, IntegerField):
+        return {"type": "integer"}
+    if isinstance(field, JSONField):
+        return dict(STRINGS) if field.default is list else dict(OBJECT)
+    return dict(STRING)
+
+
+def resource_schema(model):
+    fields = model._meta.fields
+    return obj({name: column_schema(model, name) for name in model.FIELDS},
+               nullable=[name for name in model.FIELDS if fields[name].null])
+
+
+def components():
+    found = {model.__name__: resource_schema(model) for model in RESOURCES}
+    found["Author"] = obj({"id": ID, "name": STRING, "type": {"type": "string", "enum": ["agent", "user", "integration"]}})
+    found["Pagination"] = obj({"page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 1},
+                               "total": {"type": "integer", "minimum": 0}, "hasMore": {"type": "boolean"}})
+    found["Error"] = obj({"success": {"type": "boolean", "enum": [False]},
+                          "error": {"type": "object", "required": ["code", "message"], "additionalProperties": False,
+                                    "properties": {"code": STRING, "message": STRING, "field": STRING}}})
+    return found
+
+
+# The resource a path's answers are, by its last collection segment: /channels/{id}/posts is Post.
+COLLECTIONS = {"org": "Organization", "agents": "Agent", "channels": "Channel", "posts": "Post",
+               "activity": "Activity"}
+
+
+def path_resource(path):
+    for segment in reversed(path.split("/")):
+        if segment in COLLECTIONS:
+            return COLLECTIONS[segment]
+    return None
