@@ -1,7 +1,7 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
 )
 
@@ -32,6 +32,8 @@ REGISTER_AGENT = Schema(
 PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=False))
 
 LIST = query_schema()
+# A channel's posts: pinned ones first unless pinned_first=false (SPEC §10).
+LIST_CHANNEL_POSTS = query_schema(pinned_first=Flag(default=True))
 SEARCH_AGENTS = query_schema(
     q=Str(required=False, max_len=200),
     capabilities=StrList(required=False),
@@ -74,6 +76,7 @@ LIST_POSTS = query_schema(
     type=Choice(POST_TYPES, required=False),
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
+    pinned_first=Flag(default=True),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
 PATCH_POST = Schema(
@@ -94,3 +97,7 @@ LIST_ACTIVITY = query_schema(
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 
+
+OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+LIST_USERS = query_schema(q=Str(required=False, max_len=200))
+REACT = Schema(emoji=Str(min_len=1, max_len=40))
