@@ -100,4 +100,10 @@ LIST_ACTIVITY = query_schema(
 
 OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
 LIST_USERS = query_schema(q=Str(required=False, max_len=200))
-REACT = Schema(emoji=Str(min_len=1, max_len=40))
+# An emoji name (SPEC §10): 1..32 characters with no whitespace or control character, or such
+# a name between one pair of colons (":eyes:", stored as "eyes"). Written for Python's re and
+# ECMA alike, since the OpenAPI document carries it; the whitespace is Python's str.isspace().
+_EMOJI_CHAR = ("[^\\u0000-\\u001f\\u007f-\\u009f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028"
+               "\\u2029\\u202f\\u205f\\u3000\\u001c-\\u0020]")
+EMOJI_PATTERN = f"^(?::{_EMOJI_CHAR}{{1,32}}:|{_EMOJI_CHAR}{{1,32}})$"
+REACT = Schema(emoji=Str(min_len=1, max_len=34, pattern=EMOJI_PATTERN))

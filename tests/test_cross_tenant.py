@@ -43,7 +43,8 @@ def foreign_ids(a):
 
 
 def path_value(name, a):
-    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"]}[name]
+    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
+            "user_id": a["org"].owner["id"], "emoji": "eyes"}[name]
 
 
 def body_for(schema, a):

@@ -49,8 +49,11 @@ def add(identity, post_id, data):
 
 
 def remove(identity, post_id, emoji):
-    emoji = clean_emoji(emoji)
     post = access_post(identity, post_id)
+    try:
+        emoji = clean_emoji(emoji)
+    except ValidationError:
+        return {"removed": False}, []  # no reaction can have that name, so none was removed
     removed = Reaction.delete().where(
         (Reaction.post_id == post.id) & (Reaction.author_id == identity.id) & (Reaction.emoji == emoji)).execute()
     if not removed:
