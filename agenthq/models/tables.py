@@ -174,7 +174,10 @@ class Post(BaseModel):
     class Meta:
         # parent_id: GET /posts/:id walks a thread down by it (services.posts.thread_of); without
         # it each level scans the organization's posts. Created on start for existing databases.
-        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False))
+        # (channel_id, pinned, id): a pinned-first page reads a channel's pins, then one page of
+        # the rest, each in id order off this index (bench/channel_page.py).
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False),
+                   (("channel_id", "pinned", "id"), False))
 
     FIELDS = (
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
