@@ -5,7 +5,7 @@ import unicodedata
 
 from .. import eventlog, events
 from ..errors import ValidationError
-from ..models import Channel, Reaction, insert_row, select_rows
+from ..models import Channel, Reaction, database, insert_row, select_rows
 from .common import access_post
 
 
@@ -76,8 +76,12 @@ def summaries(post_ids):
     found = {post_id: {} for post_id in post_ids}
     if not post_ids:
         return {}
-    rows = Reaction.select(Reaction.post_id, Reaction.emoji, Reaction.author_id, Reaction.author_type).where(
-        Reaction.post_id.in_(list(post_ids))).order_by(Reaction.created_at, Reaction.id).tuples()
+    # Plain SQL: every post list pays for this query, and Peewee composing it cost more than
+    # SQLite running it (bench/channel_page.py).
+    marks = ", ".join([database.obj.param] * len(found))
+    rows = database.execute_sql(
+        f'SELECT "post_id", "emoji", "author_id", "author_type" FROM "reaction" WHERE "post_id" IN ({marks}) '
+        f'ORDER BY "created_at", "id"', list(found)).fetchall()
     for post_id, emoji, author_id, author_type in rows:
         entry = found[post_id].setdefault(emoji, {"emoji": emoji, "count": 0, "authors": []})
         entry["count"] += 1
