@@ -29,8 +29,8 @@ def main():
     open_database(os.path.join(folder, "bench.db"))
     database.connect(reuse_if_open=True)
     with database.atomic():
-        ids = [insert_row(Post, org_id="o", channel_id="c", author_id="a", author_type="agent", content=f"post {n}")["id"]
-               for n in range(args.posts)]
+        ids = [insert_row(Post, org_id="o", channel_id="c", author_id="a", author_type="agent",
+                          content=f"post {n}")["id"] for n in range(args.posts)]
         Post.update(pinned=True).where(Post.id.in_(ids[:3])).execute()
         for post_id in ids[-30:]:
             for emoji in ("eyes", "ok", "tada"):

@@ -176,3 +176,19 @@ async def test_people_directory(api):
     assert await api.ok("GET", f"{API}/users?q=%25", token=key) == []  # a plain substring, no wildcard
     await api.error("GET", f"{API}/users/{other.owner['id']}", token=org.token, code="NOT_FOUND")
     await api.error("GET", f"{API}/users/nope", token=org.token, code="NOT_FOUND")
+
+
+@pytest.mark.gen_test
+async def test_a_channel_already_holding_the_dm_name_is_a_conflict_not_a_crash(api):
+    """A channel named like a DM before dm- names were reserved (written to the database, as
+    an older hub would have) makes POST /dm answer 409, never a 500."""
+    from agenthq.models import Channel
+
+    from .ws_support import owner_identity
+
+    org = await api.register()
+    agent, _ = await org.agent()
+    name = "dm-" + "-".join(sorted([org.owner["id"].lower(), agent["id"].lower()]))
+    Channel.create(org_id=org.id, name=name, type="public", created_by=owner_identity(org).id)
+    await api.error("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
+                    code="CHANNEL_EXISTS", status=409)

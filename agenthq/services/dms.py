@@ -4,7 +4,7 @@ created whichever side asks, and the other member's fields on a DM channel."""
 from peewee import IntegrityError
 
 from .. import eventlog
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..models import Agent, Channel, ChannelMember, Post, User, database
 from . import activity
 from .common import member_exists
@@ -35,7 +35,10 @@ def open_dm(identity, data):
                                      created_by=identity.id)
     except IntegrityError:
         # The other side (another process on PostgreSQL) created it first: theirs is the one.
-        return {"channel": decorate(identity, [_find(identity.org_id, name).to_dict()])[0], "created": False}, []
+        found = _find(identity.org_id, name)
+        if found is None:  # a channel of another type took the name (made before dm- was reserved)
+            raise Conflict("CHANNEL_EXISTS", "A channel already has this direct message's name") from None
+        return {"channel": decorate(identity, [found.to_dict()])[0], "created": False}, []
     ChannelMember.insert_many([
         {"channel_id": channel.id, "member_id": identity.id, "member_type": identity.kind},
         {"channel_id": channel.id, "member_id": member_id, "member_type": member_type},
