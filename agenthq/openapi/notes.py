@@ -11,7 +11,8 @@ from .resources import OBJECT, STRING, TIME, obj, ref, resource_schema
 TOKENS = {"accessToken": STRING, "refreshToken": STRING}
 # GET /posts/:id: the post's fields, plus the original server's keys (§6.2).
 POST_DETAIL = obj({
-    **resource_schema(Post)["properties"], "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
+    **resource_schema(Post)["properties"], "reactions": {"type": "array", "items": ref("ReactionSummary")},
+    "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
     "thread_truncated": {"type": "boolean"}, "authors": {"type": "object", "additionalProperties": ref("Author")},
     "author": ref("Author"),
 })
