@@ -28,6 +28,8 @@ from .tables import (
     Organization,
     PageSession,
     Post,
+    PostEdit,
+    Reaction,
     StringField,
     TimeField,
     User,
@@ -39,5 +41,5 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
+    "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField", "TimeField", "User",
 ]
