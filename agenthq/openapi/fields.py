@@ -9,7 +9,7 @@ _WS = "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\
 NO_NUL = "^[^\\u0000]*$"
 NOT_BLANK_NO_NUL = f"^[^\\u0000]*[^\\u0000{_WS}][^\\u0000]*$"
 NOT_BLANK = f"^[\\s\\S]*[^{_WS}][\\s\\S]*$"
-EMAIL = f"^[{_WS}]*[^@{_WS}]+@[^@{_WS}]+\\.[^@{_WS}]+[{_WS}]*$"
+EMAIL = f"^[{_WS}]*[^@\\u0000{_WS}]+@[^@\\u0000{_WS}]+\\.[^@\\u0000{_WS}]+[{_WS}]*$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 ID = {"type": "string", "pattern": ULID_RE.pattern}
 

@@ -31,7 +31,7 @@ NOTES = {
                                                       "status": {"type": "string", "enum": ["ok"]}, "timestamp": TIME})),
     "GET /api/v1/openapi.json": dict(summary="this document", data=OBJECT),
     # auth
-    "POST /api/v1/auth/register": dict(summary="sign up: a new organization and its owner", errors=(409,),
+    "POST /api/v1/auth/register": dict(summary="sign up: a new organization and its owner", errors=(409, 429),
                                        data=obj({"org": ref("Organization"), "user": ref("User"), **TOKENS})),
     "POST /api/v1/auth/login": dict(summary="sign in", errors=(401, 429), data=obj({"user": ref("User"), **TOKENS})),
     "POST /api/v1/auth/refresh": dict(summary="a new access token from a refresh token", errors=(401,),
