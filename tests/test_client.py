@@ -4,15 +4,13 @@ process for the restart."""
 
 import asyncio
 import itertools
-import socket
 
 import pytest
 
 from agenthq.client import AgentHQClient, AgentHQError, SyncClient
 from agenthq.client import post as sync_post
 from agenthq.client.cursor import Cursor
-from tests.hub_process import HubProcess
-from tests.ws_support import RawSocket
+from tests.support import HubProcess, RawSocket, closed_port
 
 _n = itertools.count(1)
 
@@ -205,9 +203,8 @@ async def test_errors_carry_code_message_and_status(url):
         assert (raised.value.code, raised.value.status) == ("INVALID_API_KEY", 401)
 
     # A port bound but not listening: nothing answers there, and nobody else can take it.
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        async with AgentHQClient(f"http://127.0.0.1:{closed.getsockname()[1]}", api_key="ahq_any") as nowhere:
+    with closed_port() as port:
+        async with AgentHQClient(f"http://127.0.0.1:{port}", api_key="ahq_any") as nowhere:
             with pytest.raises(AgentHQError) as raised:
                 await nowhere.health()
             assert raised.value.code == "CONNECTION_ERROR" and raised.value.status is None

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agenthq.client import SyncClient
-from tests.hub_process import ROOT, HubProcess
+from tests.support import ROOT, HubProcess
 
 EXAMPLE = re.compile(r"<!-- This program is run by tests/test_readme_example.py[^\n]*-->\n```python\n(.*?)```", re.S)
 
