@@ -138,6 +138,8 @@ async def test_no_event_of_another_org_is_heard_live_or_replayed(api, ws_connect
         listeners.append(ws)
 
     # The first organization does everything that makes an event.
+    a_watch = await ws_connect(token=a["org"].token)  # hears A's agent.offline below
+    await a_watch.expect("connected")
     own_ws = await ws_connect(token=a["key"])  # agent.online
     await own_ws.expect("connected")
     post = await a["org"].post(f"{MARK} live")
@@ -147,7 +149,9 @@ async def test_no_event_of_another_org_is_heard_live_or_replayed(api, ws_connect
     await api.ok("POST", f"{API}/channels", {"name": f"{MARK}-new-private", "type": "private"},
                  token=a["org"].token, status=201)
     await api.ok("PATCH", f"{API}/agents/{a['agent']['id']}", {"description": f"{MARK} changed"}, token=a["key"])
-    own_ws.close()  # agent.offline
+    own_ws.close()  # agent.offline, written in the background once the hub sees the close:
+    offline = await a_watch.expect("agent.offline")  # so the sentinel below is written after it
+    assert offline["data"]["id"] == a["agent"]["id"]
     extra, _ = await a["org"].agent(f"{MARK}-temp")
     await api.ok("DELETE", f"{API}/agents/{extra['id']}", token=a["org"].token)
 
