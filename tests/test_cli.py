@@ -246,9 +246,8 @@ def test_every_bad_url_is_one_line_that_says_what_to_type(tmp_path):
 
 
 def test_a_hub_that_is_down_says_how_to_start_it(tmp_path):
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        result = run_cli("channels", config=tmp_path / "c.json", url=f"http://127.0.0.1:{closed.getsockname()[1]}")
+    with closed_port() as port:
+        result = run_cli("channels", config=tmp_path / "c.json", url=f"http://127.0.0.1:{port}")
     failed(result, "CONNECTION_ERROR")
     assert "is the hub running? start it with `python run.py`" in result.stderr
 
