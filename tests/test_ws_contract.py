@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
