@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from .ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 API = "/api/v1"
 
@@ -184,7 +184,7 @@ async def test_a_channel_already_holding_the_dm_name_is_a_conflict_not_a_crash(a
     an older hub would have) makes POST /dm answer 409, never a 500."""
     from agenthq.models import Channel
 
-    from .ws_support import owner_identity
+    from tests.support import owner_identity
 
     org = await api.register()
     agent, _ = await org.agent()

@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 API = "/api/v1"
 
