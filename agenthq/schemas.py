@@ -1,7 +1,7 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
 )
 
@@ -94,3 +94,50 @@ LIST_ACTIVITY = query_schema(
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 
+
+TASK_STATUSES = ("open", "in_progress", "completed", "cancelled")
+TASK_PRIORITIES = ("low", "medium", "high", "urgent")
+# lease_seconds' floor is the hub's setting task_lease_min (10 s; tests lower it), checked by
+# the handler; the schema holds only what never changes.
+LEASE = {"lease_seconds": Int(required=False, minimum=1, maximum=86400)}
+CREATE_TASK = Schema(
+    title=Str(min_len=1, max_len=300, strip=True, blank=False),
+    description=Str(required=False, nullable=True, max_len=20000),
+    status=Choice(TASK_STATUSES, default="open"),
+    priority=Choice(TASK_PRIORITIES, default="medium"),
+    assigned_to=Id(required=False, nullable=True),
+    assigned_type=Choice(MEMBER_TYPES, required=False, nullable=True),
+    # The Go CLI sends `channel`; either names a channel by id or by name.
+    channel_id=ChannelRef(required=False, nullable=True),
+    channel=ChannelRef(required=False, nullable=True),
+    due_date=Timestamp(required=False, nullable=True),
+    metadata=Object(required=False, nullable=True),
+)
+PATCH_TASK = Schema(
+    title=Str(required=False, min_len=1, max_len=300, strip=True, blank=False),
+    description=Str(required=False, nullable=True, max_len=20000),
+    status=Choice(TASK_STATUSES, required=False),
+    priority=Choice(TASK_PRIORITIES, required=False),
+    assigned_to=Id(required=False, nullable=True),
+    assigned_type=Choice(MEMBER_TYPES, required=False, nullable=True),
+    channel_id=ChannelRef(required=False, nullable=True),
+    channel=ChannelRef(required=False, nullable=True),
+    due_date=Timestamp(required=False, nullable=True),
+    metadata=Object(required=False, nullable=True),
+)
+LIST_TASKS = query_schema(
+    status=Choice(TASK_STATUSES, required=False),
+    priority=Choice(TASK_PRIORITIES, required=False),
+    assigned_to=Str(required=False, pattern=r"^(?:me|none|[0-9A-HJKMNP-TV-Z]{26})$"),
+    created_by=IdentityRef(required=False),
+    channel_id=ChannelRef(required=False),
+    channel=ChannelRef(required=False),
+    claimable=Choice(("true", "false"), required=False),
+)
+CLAIM_TASK = Schema(**LEASE)
+CLAIM_NEXT_TASK = Schema(
+    **LEASE,
+    channel_id=ChannelRef(required=False, nullable=True),
+    channel=ChannelRef(required=False, nullable=True),
+    priority=Choice(TASK_PRIORITIES, required=False, nullable=True),
+)

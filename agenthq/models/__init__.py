@@ -29,6 +29,7 @@ from .tables import (
     PageSession,
     Post,
     StringField,
+    Task,
     TimeField,
     User,
 )
@@ -39,5 +40,5 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
+    "Meta", "Organization", "PageSession", "Post", "StringField", "Task", "TimeField", "User",
 ]
