@@ -5,7 +5,7 @@ field added to a model is documented without a second edit."""
 from peewee import BooleanField, IntegerField
 
 from .. import schemas
-from ..models import Activity, Agent, Channel, IdField, JSONField, Organization, Post, TimeField, User
+from ..models import Activity, Agent, Channel, IdField, JSONField, Organization, Post, Task, TimeField, User
 from .fields import ID, TIMESTAMP
 
 STRING = {"type": "string"}
@@ -13,7 +13,7 @@ TIME = {"type": "string", "pattern": TIMESTAMP}
 OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
-RESOURCES = (Organization, User, Agent, Channel, Post, Activity)
+RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Task)
 
 # The one fact a column cannot tell: which of its values are allowed.
 ENUMS = {
@@ -23,6 +23,10 @@ ENUMS = {
     (Post, "type"): schemas.POST_TYPES,
     (Post, "author_type"): schemas.MEMBER_TYPES,
     (Activity, "actor_type"): schemas.MEMBER_TYPES,
+    (Task, "status"): schemas.TASK_STATUSES,
+    (Task, "priority"): schemas.TASK_PRIORITIES,
+    (Task, "assigned_type"): schemas.MEMBER_TYPES,
+    (Task, "created_by_type"): schemas.MEMBER_TYPES,
 }
 
 
@@ -72,7 +76,7 @@ def components():
 
 # The resource a path's answers are, by its last collection segment: /channels/{id}/posts is Post.
 COLLECTIONS = {"org": "Organization", "agents": "Agent", "channels": "Channel", "posts": "Post",
-               "activity": "Activity"}
+               "activity": "Activity", "tasks": "Task"}
 
 
 def path_resource(path):
