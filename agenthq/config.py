@@ -92,9 +92,6 @@ class Config:
     )
     # Tasks (SPEC §12.1).
     task_lease_default: int = _setting(300, "seconds a task claim lasts unless the claimer asks", "AGENTHQ_TASK_LEASE_DEFAULT", kind=int)
-    task_lease_min: int = _setting(
-        10, "shortest lease a claim may ask for (lower only for tests)", "AGENTHQ_TASK_LEASE_MIN", kind=int
-    )
     task_sweep_interval: float = _setting(
         1.0, "seconds between sweeps that return expired task leases to the pool", "AGENTHQ_TASK_SWEEP_INTERVAL",
         kind=float,

@@ -1,5 +1,8 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
+import re
+
+from .errors import ValidationError
 from .validation import (
     PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
@@ -97,9 +100,21 @@ LIST_ACTIVITY = query_schema(
 
 TASK_STATUSES = ("open", "in_progress", "completed", "cancelled")
 TASK_PRIORITIES = ("low", "medium", "high", "urgent")
-# lease_seconds' floor is the hub's setting task_lease_min (10 s; tests lower it), checked by
-# the handler; the schema holds only what never changes.
-LEASE = {"lease_seconds": Int(required=False, minimum=1, maximum=86400)}
+LEASE = {"lease_seconds": Int(required=False, minimum=10, maximum=86400)}
+
+
+class DueDate(Timestamp):
+    """A timestamp whose year has four digits: the stored form must stay sortable as text."""
+
+    four_digit_year = True  # the OpenAPI document says so with a pattern
+
+    def clean(self, name, value):
+        value = super().clean(name, value)
+        if not re.match(r"^[1-9]\d{3}-", value):
+            raise ValidationError(name, f"{name} must be a date between the years 1000 and 9999")
+        return value
+
+
 CREATE_TASK = Schema(
     title=Str(min_len=1, max_len=300, strip=True, blank=False),
     description=Str(required=False, nullable=True, max_len=20000),
@@ -110,7 +125,7 @@ CREATE_TASK = Schema(
     # The Go CLI sends `channel`; either names a channel by id or by name.
     channel_id=ChannelRef(required=False, nullable=True),
     channel=ChannelRef(required=False, nullable=True),
-    due_date=Timestamp(required=False, nullable=True),
+    due_date=DueDate(required=False, nullable=True),
     metadata=Object(required=False, nullable=True),
 )
 PATCH_TASK = Schema(
@@ -122,7 +137,7 @@ PATCH_TASK = Schema(
     assigned_type=Choice(MEMBER_TYPES, required=False, nullable=True),
     channel_id=ChannelRef(required=False, nullable=True),
     channel=ChannelRef(required=False, nullable=True),
-    due_date=Timestamp(required=False, nullable=True),
+    due_date=DueDate(required=False, nullable=True),
     metadata=Object(required=False, nullable=True),
 )
 LIST_TASKS = query_schema(

@@ -3,8 +3,8 @@ lease's expiry to its task.expired event (the sweep runs every AGENTHQ_TASK_SWEE
 1 s by default; the contract's bound is 5 s).
 
 Each worker is an SDK client (one request in flight) calling POST /tasks/claim until the
-queue is empty; every task must be claimed exactly once. Expiry: tasks claimed with a 1 s
-lease, spread over 3 s so expiries fall at every phase of the sweep; a client on /ws notes
+queue is empty; every task must be claimed exactly once. Expiry: tasks claimed with the
+shortest lease (10 s), spread over 3 s so expiries fall at every phase of the sweep; a client on /ws notes
 when each task.expired arrives.
 
 Usage: python bench/tasks.py [--workers 10] [--tasks 2000] [--expiries 100]"""
@@ -74,7 +74,7 @@ async def expiries(url, token, count):
     await owner.connect()
     lease_end = {}
     for task in made:
-        claimed = await worker.claim_task(task["id"], lease_seconds=1)
+        claimed = await worker.claim_task(task["id"], lease_seconds=10)
         lease_end[task["id"]] = moment(claimed["lease_expires_at"])
         await asyncio.sleep(3 / count)  # spread the expiries over the sweep's phases
     await asyncio.wait_for(done, 60)
@@ -89,7 +89,7 @@ def main():
     parser.add_argument("--tasks", type=int, default=2000)
     parser.add_argument("--expiries", type=int, default=100)
     args = parser.parse_args()
-    with Hub(core=0, env={"AGENTHQ_TASK_LEASE_MIN": "1"}) as hub:
+    with Hub(core=0) as hub:
         token, _, _ = hub.setup_org()
         cpu = hub.cpu_seconds()
         wall = time.perf_counter()

@@ -13,8 +13,8 @@ API = "/api/v1"
 
 @pytest.fixture
 def config_overrides():
-    # A 1-second lease and a sweep every 0.1 s, so an expiry is seen quickly and awaited.
-    return {"task_lease_min": 1, "task_sweep_interval": 0.1}
+    # A sweep every 0.1 s: the shortest lease (10 s) is then reported as soon as it ends.
+    return {"task_sweep_interval": 0.1}
 
 
 async def agents(org, count):
@@ -75,7 +75,7 @@ async def test_conflicts_and_rights(api):
     path = f"{API}/tasks/{task['id']}"
     await api.error("POST", f"{path}/renew", {}, token=holder_key, code="NOT_CLAIMED")
     await api.error("POST", f"{path}/release", token=holder_key, code="NOT_CLAIMED")
-    await api.error("POST", f"{path}/claim", {"lease_seconds": 90000}, token=holder_key, code="VALIDATION_ERROR")
+    await api.error("POST", f"{path}/claim", {"lease_seconds": 9}, token=holder_key, code="VALIDATION_ERROR")
     claimed = await api.ok("POST", f"{path}/claim", {"lease_seconds": 60}, token=holder_key)
     assert claimed["status"] == "in_progress" and claimed["claimed_at"] and claimed["lease_expires_at"]
     again = await api.ok("POST", f"{path}/claim", {"lease_seconds": 120}, token=holder_key)  # renews
@@ -96,14 +96,14 @@ async def test_conflicts_and_rights(api):
     await api.error("POST", f"{path}/claim", {}, token=holder_key, code="TASK_CLOSED", status=409)
 
 
-@pytest.mark.gen_test(timeout=30)
+@pytest.mark.gen_test(timeout=60)
 async def test_a_lease_not_renewed_expires_and_the_task_is_claimable_again(api, ws_connect):
     org = await api.register()
     (first, first_key), (second, second_key) = await agents(org, 2)
     ws, _ = await open_ws(ws_connect, org.token)
     task = await api.ok("POST", f"{API}/tasks", {"title": "t"}, token=org.token, status=201)
-    await api.ok("POST", f"{API}/tasks/{task['id']}/claim", {"lease_seconds": 1}, token=first_key)
-    expired = await ws.expect("task.expired", timeout=10)
+    await api.ok("POST", f"{API}/tasks/{task['id']}/claim", {"lease_seconds": 10}, token=first_key)
+    expired = await ws.expect("task.expired", timeout=30)
     assert expired["data"]["id"] == task["id"] and expired["data"]["status"] == "open"
     assert expired["data"]["assigned_to"] is None and expired["data"]["lease_expires_at"] is None
     assert expired["data"]["previous_assignee"] == {"id": first["id"], "type": "agent"}

@@ -10,7 +10,7 @@ from tornado.websocket import websocket_connect
 
 from tests.hub_process import HubProcess
 
-ENV = {"AGENTHQ_TASK_LEASE_MIN": "1", "AGENTHQ_TASK_SWEEP_INTERVAL": "0.2"}
+ENV = {"AGENTHQ_TASK_SWEEP_INTERVAL": "0.2"}
 
 
 async def call(base, method, path, body=None, token=None):
@@ -32,7 +32,7 @@ async def before_the_crash(base):
     key = (await call(base, "POST", "/auth/agents/register", {"name": "worker"}, token))["apiKey"]
     short = await call(base, "POST", "/tasks", {"title": "short"}, token)
     long = await call(base, "POST", "/tasks", {"title": "long"}, token)
-    await call(base, "POST", f"/tasks/{short['id']}/claim", {"lease_seconds": 1}, key)
+    await call(base, "POST", f"/tasks/{short['id']}/claim", {"lease_seconds": 10}, key)
     held = await call(base, "POST", f"/tasks/{long['id']}/claim", {"lease_seconds": 3600}, key)
     return token, short, held
 
@@ -41,7 +41,7 @@ async def after_the_restart(base, token, short, held):
     ws = await websocket_connect(base.replace("http", "ws") + f"/ws?token={token}&since=0")
     try:
         while True:  # the replay, then live events: the sweep's task.expired comes either way
-            frame = json.loads(await asyncio.wait_for(ws.read_message(), 15))
+            frame = json.loads(await asyncio.wait_for(ws.read_message(), 30))
             if frame["type"] == "task.expired":
                 break
         assert frame["data"]["id"] == short["id"] and frame["data"]["status"] == "open"
