@@ -12,7 +12,7 @@ import re
 import pytest
 
 from agenthq import openapi
-from agenthq.validation import Choice, Id, Int, Object, Str, StrList
+from agenthq.validation import Choice, Id, Int, Object, Str, StrList, Timestamp
 
 API = "/api/v1"
 MARK = "quokkamarker"  # a word only the first organization writes
@@ -33,17 +33,22 @@ async def populate(api, ws_connect, mark):
                                                        "description": mark}, token=org.token, status=201)
     secret = await org.post(f"{mark} secret", channel=private["id"])
     await api.ok("POST", f"{API}/activity", {"action": f"{mark}.note", "details": {"m": mark}}, token=key, status=201)
+    task = await api.ok("POST", f"{API}/tasks", {"title": f"{mark} task", "channel_id": general}, token=org.token,
+                        status=201)
+    hidden_task = await api.ok("POST", f"{API}/tasks", {"title": f"{mark} hidden task", "channel_id": private["id"]},
+                               token=org.token, status=201)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
-            "private": private["id"], "secret": secret}
+            "private": private["id"], "secret": secret, "task": task, "hidden_task": hidden_task}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"]}
+            a["private"], a["secret"]["id"], a["task"]["id"], a["hidden_task"]["id"]}
 
 
 def path_value(name, a):
-    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"]}[name]
+    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
+            "task_id": a["task"]["id"]}[name]
 
 
 def body_for(schema, a):
@@ -59,6 +64,8 @@ def body_for(schema, a):
             body[name] = {"k": "v"}
         elif isinstance(field, StrList):
             body[name] = ["walker"]
+        elif isinstance(field, Timestamp):
+            body[name] = "2026-01-01T00:00:00.000Z"
         elif isinstance(field, Int):
             body[name] = field.minimum or 1
         elif isinstance(field, Str):
@@ -83,6 +90,7 @@ async def snapshot(api, a):
         "posts": await get("/posts?limit=100"), "activity": await get("/activity?limit=100"),
         "private": await get(f"/channels/{a['private']}/posts?limit=100"), "me": await get("/auth/me"),
         "key": await api.ok("GET", f"{API}/auth/me", token=a["key"]),
+        "tasks": await get("/tasks?limit=100"),
     }
 
 
