@@ -27,9 +27,6 @@ async def serve(config, on_ready=None, sockets=None):
     app = make_app(config)
     hub = app.settings["hub"]
     await hub.start()
-    # Upkeep from the start, not from the first request: a restarted hub returns the task
-    # leases that ran out while it was down even if nobody calls it (docs/api.md, Tasks).
-    hub.ensure_started()
     server = make_server(app, config)
     announce = sockets is None
     sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host)
