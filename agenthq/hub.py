@@ -9,6 +9,7 @@ import asyncio
 import logging
 
 from .auth import Tokens
+from .cluster import Cluster
 from .errors import Unavailable
 from .last_active import LastActive
 from .models import is_postgres_url, open_database, signing_secret
