@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts, tasks
+from .handlers import accounts, activity, agents, base, channels, dms, org, posts, reactions, tasks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -33,6 +33,8 @@ def make_app(config, hub=None):
         *agents.routes,
         *channels.routes,
         *posts.routes,
+        *reactions.routes,
+        *dms.routes,
         *activity.routes,
         *tasks.routes,
         *openapi.routes,

@@ -4,7 +4,8 @@ import re
 
 from .errors import ValidationError
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList,
+    Timestamp,
     query_schema,
 )
 
@@ -35,6 +36,8 @@ REGISTER_AGENT = Schema(
 PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=False))
 
 LIST = query_schema()
+# A channel's posts: pinned ones first unless pinned_first=false (SPEC §10).
+LIST_CHANNEL_POSTS = query_schema(pinned_first=Flag(default=True))
 SEARCH_AGENTS = query_schema(
     q=Str(required=False, max_len=200),
     capabilities=StrList(required=False),
@@ -77,6 +80,7 @@ LIST_POSTS = query_schema(
     type=Choice(POST_TYPES, required=False),
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
+    pinned_first=Flag(default=True),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
 PATCH_POST = Schema(
@@ -156,3 +160,12 @@ CLAIM_NEXT_TASK = Schema(
     channel=ChannelRef(required=False, nullable=True),
     priority=Choice(TASK_PRIORITIES, required=False, nullable=True),
 )
+OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+LIST_USERS = query_schema(q=Str(required=False, max_len=200))
+# An emoji name (SPEC §10): 1..32 characters with no whitespace or control character, or such
+# a name between one pair of colons (":eyes:", stored as "eyes"). Written for Python's re and
+# ECMA alike, since the OpenAPI document carries it; the whitespace is Python's str.isspace().
+_EMOJI_CHAR = ("[^\\u0000-\\u001f\\u007f-\\u009f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028"
+               "\\u2029\\u202f\\u205f\\u3000\\u001c-\\u0020]")
+EMOJI_PATTERN = f"^(?::{_EMOJI_CHAR}{{1,32}}:|{_EMOJI_CHAR}{{1,32}})$"
+REACT = Schema(emoji=Str(min_len=1, max_len=34, pattern=EMOJI_PATTERN))

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.ws_support import open_ws
+from tests.support import open_ws
 
 API = "/api/v1"
 

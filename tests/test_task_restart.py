@@ -8,7 +8,7 @@ import json
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from tests.hub_process import HubProcess
+from tests.support import HubProcess
 
 ENV = {"AGENTHQ_TASK_SWEEP_INTERVAL": "0.2"}
 

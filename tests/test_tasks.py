@@ -4,7 +4,7 @@ channel's members only, and private-channel tasks invisible to non-members every
 
 import pytest
 
-from tests.ws_support import open_ws
+from tests.support import open_ws
 
 API = "/api/v1"
 

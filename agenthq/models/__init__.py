@@ -28,6 +28,8 @@ from .tables import (
     Organization,
     PageSession,
     Post,
+    PostEdit,
+    Reaction,
     StringField,
     Task,
     TimeField,
@@ -40,5 +42,6 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "Task", "TimeField", "User",
+    "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField", "Task", "TimeField",
+    "User",
 ]

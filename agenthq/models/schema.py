@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -73,8 +73,17 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _add_post_edits_and_pins(db):
+    # Version 5 (SPEC §10): edited_at, pinned_at, pinned_by on posts; nullable, so no row is
+    # rewritten. The reaction and post_edit tables are new and made by create_tables.
+    existing = {column.name for column in db.get_columns("post")}
+    for name in ("edited_at", "pinned_at", "pinned_by"):
+        if name not in existing:
+            db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" TEXT')
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins}
 
 
 def open_database(target):

@@ -19,7 +19,7 @@ def task_event(name, task, channel_type=None, **extra):
     channel (the log reads them in this transaction)."""
     if task["channel_id"] and channel_type is None:
         channel_type = Channel.select(Channel.type).where(Channel.id == task["channel_id"]).scalar()
-    private = bool(task["channel_id"]) and channel_type != "public"
+    private = bool(task["channel_id"]) and events.is_private(channel_type)
     return eventlog.record(events.draft(name, task["org_id"], {**task, **extra}, task["channel_id"], private))
 
 
@@ -52,7 +52,7 @@ def _assignee(identity, assigned_to, assigned_type, channel):
             break
     if found is None:
         raise NotFound("assignee")
-    if channel is not None and channel.type != "public" and not is_member(channel.id, assigned_to):
+    if channel is not None and events.is_private(channel.type) and not is_member(channel.id, assigned_to):
         raise ValidationError("assigned_to", "assigned_to must be a member of the task's private channel")
     return assigned_to, found
 
@@ -139,7 +139,7 @@ def patch(identity, task_id, data):
         else:
             task.assigned_to, task.assigned_type = _assignee(
                 identity, data["assigned_to"], data.get("assigned_type"), channel)
-    elif channel is not None and channel.type != "public" and task.assigned_to and not is_member(channel.id, task.assigned_to):
+    elif channel is not None and events.is_private(channel.type) and task.assigned_to and not is_member(channel.id, task.assigned_to):
         raise ValidationError("channel_id", "the task's assignee must be a member of its private channel")
     for name in ("title", "description", "priority", "due_date", "metadata"):
         if name in data:
