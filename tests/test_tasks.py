@@ -126,3 +126,30 @@ async def test_private_channel_tasks_are_invisible_to_non_members(api, ws_connec
     while (frame := await out_ws.recv())["type"] != "task.created":
         assert not frame["type"].startswith("task"), frame
     assert frame["data"]["id"] == public["id"]
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_dm_channels_task_is_private_to_the_pair(api, ws_connect):
+    """Private includes DM (SPEC §6.1): a task in a DM is seen, claimed and announced only to its two members."""
+    org = await api.register()
+    insider, insider_key = await org.agent("pal")
+    outsider, outsider_key = await org.agent("stranger")
+    dm = await api.ok("POST", f"{API}/dm", {"member_id": insider["id"], "member_type": "agent"}, token=org.token,
+                      status=201)
+    out_ws, _ = await open_ws(ws_connect, outsider_key)
+    in_ws, _ = await open_ws(ws_connect, insider_key)
+
+    secret = await new_task(api, org.token, title="between us", channel_id=dm["id"])
+    assert (await in_ws.expect("task.created"))["data"]["id"] == secret["id"]
+    await api.error("POST", f"{API}/tasks", {"title": "x", "channel_id": dm["id"], "assigned_to": outsider["id"]},
+                    token=org.token, code="VALIDATION_ERROR")
+    await api.error("GET", f"{API}/tasks/{secret['id']}", token=outsider_key, code="NOT_FOUND")
+    await api.error("POST", f"{API}/tasks/{secret['id']}/claim", {}, token=outsider_key, code="NOT_FOUND")
+    assert await api.ok("GET", f"{API}/tasks", token=outsider_key) == []
+    assert await api.ok("POST", f"{API}/tasks/claim", {}, token=outsider_key) is None
+    assert (await api.ok("POST", f"{API}/tasks/claim", {}, token=insider_key))["id"] == secret["id"]
+    await in_ws.expect("task.claimed")
+    public = await new_task(api, org.token, title="public")
+    while (frame := await out_ws.recv())["type"] != "task.created":
+        assert not frame["type"].startswith("task"), frame
+    assert frame["data"]["id"] == public["id"]
