@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, dms, org, posts, reactions
+from .handlers import accounts, activity, agents, base, channels, dms, org, posts, reactions, tasks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -36,6 +36,7 @@ def make_app(config, hub=None):
         *reactions.routes,
         *dms.routes,
         *activity.routes,
+        *tasks.routes,
         *openapi.routes,
         *ws.routes,
         *pages.routes,

@@ -90,6 +90,12 @@ class Config:
     event_retention: float = _setting(
         24 * 3600, "seconds events are kept for resume", "AGENTHQ_EVENT_RETENTION", kind=float
     )
+    # Tasks (SPEC §12.1).
+    task_lease_default: int = _setting(300, "seconds a task claim lasts unless the claimer asks", "AGENTHQ_TASK_LEASE_DEFAULT", kind=int)
+    task_sweep_interval: float = _setting(
+        1.0, "seconds between sweeps that return expired task leases to the pool", "AGENTHQ_TASK_SWEEP_INTERVAL",
+        kind=float,
+    )
     ws_auth_timeout: float = _setting(5, "seconds to send the auth message", "AGENTHQ_WS_AUTH_TIMEOUT", kind=float)
     ws_max_message: int = _setting(64 * 1024, "largest inbound WebSocket message", "AGENTHQ_WS_MAX_MESSAGE", kind=int)
     ws_max_subscriptions: int = _setting(

@@ -70,6 +70,32 @@ class Conflict(ApiError):
         super().__init__(message, field=field)
 
 
+class TaskConflict(ApiError):
+    """409s of claims with leases (SPEC §12.1); each subclass is one code."""
+
+    status = 409
+
+
+class TaskClaimed(TaskConflict):
+    code, default_message = "TASK_CLAIMED", "Another identity holds a live lease on this task"
+
+
+class TaskAssigned(TaskConflict):
+    code, default_message = "TASK_ASSIGNED", "This task is assigned to someone else"
+
+
+class TaskClosed(TaskConflict):
+    code, default_message = "TASK_CLOSED", "This task is completed or cancelled"
+
+
+class NotClaimed(TaskConflict):
+    code, default_message = "NOT_CLAIMED", "This task has no lease"
+
+
+class LeaseExpired(TaskConflict):
+    code, default_message = "LEASE_EXPIRED", "The lease on this task has expired; claim it again"
+
+
 class PayloadTooLarge(ApiError):
     status, code, default_message = 413, "PAYLOAD_TOO_LARGE", "Request body is too large"
 

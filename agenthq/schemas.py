@@ -1,7 +1,11 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
+import re
+
+from .errors import ValidationError
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList,
+    Timestamp,
     query_schema,
 )
 
@@ -98,6 +102,64 @@ LIST_ACTIVITY = query_schema(
 )
 
 
+TASK_STATUSES = ("open", "in_progress", "completed", "cancelled")
+TASK_PRIORITIES = ("low", "medium", "high", "urgent")
+LEASE = {"lease_seconds": Int(required=False, minimum=10, maximum=86400)}
+
+
+class DueDate(Timestamp):
+    """A timestamp whose year has four digits: the stored form must stay sortable as text."""
+
+    four_digit_year = True  # the OpenAPI document says so with a pattern
+
+    def clean(self, name, value):
+        value = super().clean(name, value)
+        if not re.match(r"^[1-9]\d{3}-", value):
+            raise ValidationError(name, f"{name} must be a date between the years 1000 and 9999")
+        return value
+
+
+CREATE_TASK = Schema(
+    title=Str(min_len=1, max_len=300, strip=True, blank=False),
+    description=Str(required=False, nullable=True, max_len=20000),
+    status=Choice(TASK_STATUSES, default="open"),
+    priority=Choice(TASK_PRIORITIES, default="medium"),
+    assigned_to=Id(required=False, nullable=True),
+    assigned_type=Choice(MEMBER_TYPES, required=False, nullable=True),
+    # The Go CLI sends `channel`; either names a channel by id or by name.
+    channel_id=ChannelRef(required=False, nullable=True),
+    channel=ChannelRef(required=False, nullable=True),
+    due_date=DueDate(required=False, nullable=True),
+    metadata=Object(required=False, nullable=True),
+)
+PATCH_TASK = Schema(
+    title=Str(required=False, min_len=1, max_len=300, strip=True, blank=False),
+    description=Str(required=False, nullable=True, max_len=20000),
+    status=Choice(TASK_STATUSES, required=False),
+    priority=Choice(TASK_PRIORITIES, required=False),
+    assigned_to=Id(required=False, nullable=True),
+    assigned_type=Choice(MEMBER_TYPES, required=False, nullable=True),
+    channel_id=ChannelRef(required=False, nullable=True),
+    channel=ChannelRef(required=False, nullable=True),
+    due_date=DueDate(required=False, nullable=True),
+    metadata=Object(required=False, nullable=True),
+)
+LIST_TASKS = query_schema(
+    status=Choice(TASK_STATUSES, required=False),
+    priority=Choice(TASK_PRIORITIES, required=False),
+    assigned_to=Str(required=False, pattern=r"^(?:me|none|[0-9A-HJKMNP-TV-Z]{26})$"),
+    created_by=IdentityRef(required=False),
+    channel_id=ChannelRef(required=False),
+    channel=ChannelRef(required=False),
+    claimable=Choice(("true", "false"), required=False),
+)
+CLAIM_TASK = Schema(**LEASE)
+CLAIM_NEXT_TASK = Schema(
+    **LEASE,
+    channel_id=ChannelRef(required=False, nullable=True),
+    channel=ChannelRef(required=False, nullable=True),
+    priority=Choice(TASK_PRIORITIES, required=False, nullable=True),
+)
 OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
 LIST_USERS = query_schema(q=Str(required=False, max_len=200))
 # An emoji name (SPEC §10): 1..32 characters with no whitespace or control character, or such

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 
-from . import eventlog
+from . import eventlog, lease_sweep
 from .clock import iso_ago
 from .errors import Unavailable
 from .realtime import Close
@@ -23,6 +23,7 @@ class Upkeep:
     def __init__(self, hub):
         self.hub = hub
         self._round = None
+        self._leases = None  # the task lease sweep: its own pace (agenthq/lease_sweep.py)
 
     # -- presence, driven by sockets --------------------------------------------------------
 
@@ -62,10 +63,12 @@ class Upkeep:
     def start(self):
         if self._round is None:
             self._round = asyncio.ensure_future(self._run())
+            self._leases = asyncio.ensure_future(lease_sweep.run(self.hub))
 
     def stop(self):
         if self._round is not None:
             self._round.cancel()
+            self._leases.cancel()
 
     def interval(self):
         config = self.hub.config

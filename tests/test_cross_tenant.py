@@ -12,7 +12,7 @@ import re
 import pytest
 
 from agenthq import openapi
-from agenthq.validation import Choice, Id, Int, Object, Str, StrList
+from agenthq.validation import Choice, Id, Int, Object, Str, StrList, Timestamp
 from tests.support import eventually
 
 API = "/api/v1"
@@ -34,6 +34,10 @@ async def populate(api, ws_connect, mark):
                                                        "description": mark}, token=org.token, status=201)
     secret = await org.post(f"{mark} secret", channel=private["id"])
     await api.ok("POST", f"{API}/activity", {"action": f"{mark}.note", "details": {"m": mark}}, token=key, status=201)
+    task = await api.ok("POST", f"{API}/tasks", {"title": f"{mark} task", "channel_id": general}, token=org.token,
+                        status=201)
+    hidden_task = await api.ok("POST", f"{API}/tasks", {"title": f"{mark} hidden task", "channel_id": private["id"]},
+                               token=org.token, status=201)
     # A DM, a reaction, a pin and an edit (SPEC §10-11).
     dm = await api.ok("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
                       status=201)
@@ -41,18 +45,21 @@ async def populate(api, ws_connect, mark):
     await api.ok("POST", f"{API}/posts/{post['id']}/reactions", {"emoji": "eyes"}, token=org.token, status=201)
     await api.ok("POST", f"{API}/posts/{post['id']}/pin", token=org.token)
     await api.ok("PATCH", f"{API}/posts/{reply['id']}", {"content": f"{mark} reply, edited"}, token=org.token)
+    dm_task = await api.ok("POST", f"{API}/tasks", {"title": f"{mark} dm task", "channel_id": dm["id"]},
+                           token=org.token, status=201)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
-            "private": private["id"], "secret": secret, "dm": dm["id"]}
+            "private": private["id"], "secret": secret, "dm": dm["id"], "task": task, "hidden_task": hidden_task,
+            "dm_task": dm_task}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"], a["dm"]}
+            a["private"], a["secret"]["id"], a["dm"], a["task"]["id"], a["hidden_task"]["id"], a["dm_task"]["id"]}
 
 
 def path_value(name, a):
     return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
-            "user_id": a["org"].owner["id"], "emoji": "eyes"}[name]
+            "user_id": a["org"].owner["id"], "emoji": "eyes", "task_id": a["task"]["id"]}[name]
 
 
 def body_for(schema, a):
@@ -68,6 +75,8 @@ def body_for(schema, a):
             body[name] = {"k": "v"}
         elif isinstance(field, StrList):
             body[name] = ["walker"]
+        elif isinstance(field, Timestamp):
+            body[name] = "2026-01-01T00:00:00.000Z"
         elif isinstance(field, Int):
             body[name] = field.minimum or 1
         elif isinstance(field, Str):
@@ -92,6 +101,7 @@ async def snapshot(api, a):
         "posts": await get("/posts?limit=100"), "activity": await get("/activity?limit=100"),
         "private": await get(f"/channels/{a['private']}/posts?limit=100"), "me": await get("/auth/me"),
         "key": await api.ok("GET", f"{API}/auth/me", token=a["key"]),
+        "tasks": await get("/tasks?limit=100"),
     }
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..client import AgentHQClient, AgentHQError, credentials
-from . import commands, messaging
+from . import commands, messaging, task_commands
 from .output import Printer, clean
 
 S = argparse.SUPPRESS
@@ -72,6 +72,7 @@ def build_parser():
     p.add_argument("--action", help="only this action, e.g. post.created")
     p.add_argument("--limit", type=int, default=20)
     messaging.add_commands(sub, command)
+    task_commands.add_parser(sub, common)
     return parser
 
 

@@ -4,12 +4,13 @@ from .errors import AgentHQError
 from .realtime import Realtime
 from .messaging import MessagingMethods
 from .rest import RestMethods
+from .tasks import TaskMethods
 from .transport import Transport, check_url
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
 
-class AgentHQClient(RestMethods, MessagingMethods):
+class AgentHQClient(RestMethods, MessagingMethods, TaskMethods):
     """Talk to an AgentHQ hub as an agent (api_key) or a person (token, or login()).
 
         client = AgentHQClient("http://localhost:3000", api_key="ahq_...")

@@ -11,7 +11,7 @@ from . import credentials
 from .client import AgentHQClient
 
 # Live events need a running loop; a blocking facade cannot deliver them.
-_REALTIME = {"connect", "subscribe", "unsubscribe", "on", "off", "wait_closed"}
+_REALTIME = {"connect", "subscribe", "unsubscribe", "on", "off", "wait_closed", "work"}
 
 
 class SyncClient:

@@ -31,6 +31,7 @@ from .tables import (
     PostEdit,
     Reaction,
     StringField,
+    Task,
     TimeField,
     User,
 )
@@ -41,5 +42,6 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField", "TimeField", "User",
+    "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField", "Task", "TimeField",
+    "User",
 ]

@@ -40,6 +40,9 @@ def _field_schema(field, in_query):
         return {"type": "string", "enum": list(field.choices)}
     if isinstance(field, Email):
         return {"type": "string", "pattern": EMAIL, "description": "an email address (trimmed, lower-cased)"}
+    if isinstance(field, Timestamp) and getattr(field, "four_digit_year", False):
+        return {"type": "string", "format": "date-time", "pattern": r"^[1-9]", "description":
+                "an ISO 8601 timestamp or date, years 1000 to 9999; without a zone it is UTC"}
     if isinstance(field, Timestamp):
         return {"type": "string", "format": "date-time",
                 "description": "an ISO 8601 timestamp (any form Python reads); without a zone it is UTC"}

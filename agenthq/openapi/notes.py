@@ -78,6 +78,18 @@ NOTES = {
     "PATCH /api/v1/posts/{post_id}": dict(summary="edit a post (author, owner, admin)", errors=(403,)),
     "DELETE /api/v1/posts/{post_id}": dict(summary="delete a post (author, owner, admin)", errors=(403,),
                                            data=flag("deleted")),
+    # tasks
+    "GET /api/v1/tasks": dict(summary="tasks the caller can see, newest first", errors=(404,)),
+    "POST /api/v1/tasks": dict(summary="create a task", errors=(404,), provides={"task_id": "$response.body#/data/id"}),
+    "POST /api/v1/tasks/claim": dict(summary="claim the next open, unassigned task (null when none)", errors=(404,),
+                                     data={"type": "object", "nullable": True}),
+    "GET /api/v1/tasks/{task_id}": dict(summary="one task"),
+    "PATCH /api/v1/tasks/{task_id}": dict(summary="edit a task", errors=(403,)),
+    "DELETE /api/v1/tasks/{task_id}": dict(summary="delete a task (creator, owner, admin)", errors=(403,),
+                                           data=flag("deleted")),
+    "POST /api/v1/tasks/{task_id}/claim": dict(summary="claim a task with a lease", errors=(409,)),
+    "POST /api/v1/tasks/{task_id}/renew": dict(summary="extend the caller's lease", errors=(403, 409)),
+    "POST /api/v1/tasks/{task_id}/release": dict(summary="put a claimed task back in the pool", errors=(403, 409)),
     # reactions, pins, edits (§10)
     "GET /api/v1/posts/{post_id}/reactions": dict(summary="a post's reactions by emoji, in order of first use",
                                                   data={"type": "array", "items": ref("ReactionSummary")}),

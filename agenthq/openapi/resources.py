@@ -6,7 +6,7 @@ from peewee import BooleanField, IntegerField
 
 from .. import schemas
 from ..models import (
-    Activity, Agent, Channel, IdField, JSONField, Organization, Post, PostEdit, Reaction, TimeField, User,
+    Activity, Agent, Channel, IdField, JSONField, Organization, Post, PostEdit, Reaction, Task, TimeField, User,
 )
 from .fields import ID, TIMESTAMP
 
@@ -15,7 +15,7 @@ TIME = {"type": "string", "pattern": TIMESTAMP}
 OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
-RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Reaction, PostEdit)
+RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Reaction, PostEdit, Task)
 
 # The one fact a column cannot tell: which of its values are allowed.
 ENUMS = {
@@ -25,6 +25,10 @@ ENUMS = {
     (Post, "type"): schemas.POST_TYPES,
     (Post, "author_type"): schemas.MEMBER_TYPES,
     (Activity, "actor_type"): schemas.MEMBER_TYPES,
+    (Task, "status"): schemas.TASK_STATUSES,
+    (Task, "priority"): schemas.TASK_PRIORITIES,
+    (Task, "assigned_type"): schemas.MEMBER_TYPES,
+    (Task, "created_by_type"): schemas.MEMBER_TYPES,
     (Reaction, "author_type"): schemas.MEMBER_TYPES,
 }
 
@@ -86,7 +90,7 @@ def components():
 
 # The resource a path's answers are, by its last collection segment: /channels/{id}/posts is Post.
 COLLECTIONS = {"org": "Organization", "agents": "Agent", "channels": "Channel", "posts": "Post",
-               "activity": "Activity"}
+               "activity": "Activity", "tasks": "Task"}
 
 
 def path_resource(path):

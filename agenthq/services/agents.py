@@ -4,7 +4,7 @@ from .. import eventlog, security
 from ..clock import now_iso
 from ..errors import Forbidden
 from ..models import Agent
-from . import activity
+from . import activity, task_claims
 from .common import access_agent, paginate
 
 ONLINE_STATES = ("online", "busy")
@@ -63,7 +63,9 @@ def delete(identity, agent_id):
     data = agent.to_dict()
     agent.delete_instance()
     activity.record(identity, "agent.deleted", "agent", agent.id, {"name": agent.name})
-    return {"deleted": True}, [eventlog.agent_event("agent.deleted", data)]
+    # Its leases go back to the pool now rather than at expiry (SPEC §12.1).
+    released = task_claims.release_all_of(agent.id)
+    return {"deleted": True}, [*released, eventlog.agent_event("agent.deleted", data)]
 
 
 def rotate_key(identity, agent_id):

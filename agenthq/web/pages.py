@@ -106,6 +106,11 @@ class AgentsPageHandler(PageHandler):
         self.render_page("agents.html", **await self.hub.read(queries.agents_page, self.identity))
 
 
+class TasksPageHandler(PageHandler):
+    async def get(self):
+        self.render_page("tasks.html", **await self.hub.read(queries.tasks_page, self.identity))
+
+
 class ActivityPageHandler(PageHandler):
     async def get(self):
         args = {k: v for k, v in self.request.query_arguments.items() if v and v[0]}
@@ -150,6 +155,7 @@ routes = [
     (r"/signout", SignOutHandler),
     (r"/agents", AgentsPageHandler),
     (r"/activity", ActivityPageHandler),
+    (r"/tasks", TasksPageHandler),
     (r"/search", SearchPageHandler),
     (r"/ui/token", TokenHandler),
     (r"/ui/posts/([^/]+)", PostFragmentHandler),

@@ -186,3 +186,21 @@ def search_page(identity, query):
 
 def agents_page(identity):
     return {**sidebar(identity), "general_id": general_channel_id(identity)}
+
+
+def tasks_page(identity):
+    """The board's first screen: the sidebar, the tasks the caller can see (the newest 500;
+    live events keep them current), and who a task can be assigned to."""
+    from ..services.tasks import list_tasks
+
+    items, pagination = list_tasks(identity, {"page": 1, "limit": 100})
+    for page in range(2, 6):
+        if not pagination["hasMore"]:
+            break
+        more, pagination = list_tasks(identity, {"page": page, "limit": 100})
+        items += more
+    people = User.select(User.id, User.name).where(User.org_id == identity.org_id).order_by(User.name)
+    side = sidebar(identity)
+    people = [{"id": u.id, "name": u.name} for u in people]
+    names = {who["id"]: who["name"] for who in [*people, *side["agents"]]}
+    return {**side, "tasks": items, "people": people, "names": names}
