@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts
+from .handlers import accounts, activity, agents, base, channels, hooks, invites, org, posts
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -34,6 +34,8 @@ def make_app(config, hub=None):
         *channels.routes,
         *posts.routes,
         *activity.routes,
+        *invites.routes,
+        *hooks.routes,
         *openapi.routes,
         *ws.routes,
         *pages.routes,

@@ -143,6 +143,21 @@ class Config:
     register_window: float = _setting(
         3600, "seconds over which the allowed sign-ups come back", "AGENTHQ_REGISTER_WINDOW", kind=float
     )
+    public_url: str = _setting(
+        "", "scheme and host put in invite and incoming-webhook URLs (empty: the request's own)",
+        "AGENTHQ_PUBLIC_URL", "--public-url",
+    )
+    invite_address_limit: int = _setting(
+        10, "invite look-ups or redemptions per client address within invite_window, per endpoint, before 429",
+        "AGENTHQ_INVITE_ADDRESS_LIMIT", kind=int,
+    )
+    invite_window: float = _setting(
+        900, "seconds over which the allowed invite requests come back", "AGENTHQ_INVITE_WINDOW", kind=float
+    )
+    hook_rate: float = _setting(
+        1.0, "posts per second each incoming webhook may make (sustained)", "AGENTHQ_HOOK_RATE", kind=float
+    )
+    hook_burst: int = _setting(30, "posts an incoming webhook may make at once", "AGENTHQ_HOOK_BURST", kind=int)
     log_level: str = _setting("INFO", "logging level", "AGENTHQ_LOG_LEVEL", "--log-level")
 
     def __post_init__(self):

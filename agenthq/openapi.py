@@ -140,7 +140,7 @@ COMPONENTS = {
                      "type": {"type": "string", "enum": list(schemas.CHANNEL_TYPES)},
                      "created_by": ID, "created_at": TIME, "updated_at": TIME}, nullable=("created_by",)),
     "Post": _obj({"id": ID, "org_id": ID, "channel_id": ID, "author_id": ID,
-                  "author_type": {"type": "string", "enum": list(schemas.MEMBER_TYPES)},
+                  "author_type": {"type": "string", "enum": [*schemas.MEMBER_TYPES, "integration"]},
                   "type": {"type": "string", "enum": list(schemas.POST_TYPES)}, "title": STRING,
                   "content": STRING, "metadata": OBJECT, "parent_id": ID, "pinned": {"type": "boolean"},
                   "created_at": TIME, "updated_at": TIME}, nullable=("title", "parent_id")),
@@ -158,6 +158,20 @@ COMPONENTS = {
 }
 
 TOKENS = {"accessToken": STRING, "refreshToken": STRING}
+NULLABLE_STRING = {"type": "string", "nullable": True}
+INVITE = _obj({
+    "id": ID, "org_id": ID, "invite_type": {"type": "string", "enum": list(schemas.INVITE_TYPES)},
+    "email": NULLABLE_STRING, "role": NULLABLE_STRING,
+    "status": {"type": "string", "enum": list(schemas.INVITE_STATUSES)}, "created_by": ID, "expires_at": TIME,
+    "redeemed_at": NULLABLE_STRING, "redeemed_by_agent_id": NULLABLE_STRING, "redeemed_by_user_id": NULLABLE_STRING,
+    "created_at": TIME, "updated_at": TIME,
+})
+INVITE_MADE = _obj({"invite": INVITE, "token": STRING, "url": STRING})
+HOOK = _obj({
+    "id": ID, "org_id": ID, "name": STRING, "channel_id": ID, "description": STRING, "created_by": ID,
+    "created_at": TIME, "last_used_at": NULLABLE_STRING,
+})
+HOOK_MADE = _obj({"hook": HOOK, "url": STRING, "token": STRING})
 # GET /posts/:id: the post's fields, plus the original server's keys (§6.2).
 POST_DETAIL = _obj({
     **COMPONENTS["Post"]["properties"], "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
@@ -179,7 +193,8 @@ ERROR_TEXT = {
     401: "UNAUTHORIZED, INVALID_TOKEN or INVALID_API_KEY (INVALID_CREDENTIALS for sign-in)",
     403: "FORBIDDEN: role or ownership forbids it",
     404: "NOT_FOUND: no such resource in the caller's organization",
-    409: "ORG_EXISTS, EMAIL_EXISTS or CHANNEL_EXISTS",
+    409: "ORG_EXISTS, EMAIL_EXISTS, CHANNEL_EXISTS, TOKEN_ALREADY_USED, PENDING_INVITE_EXISTS or INVALID_STATUS",
+    410: "TOKEN_EXPIRED or TOKEN_REVOKED: the invite can never be used",
     413: "PAYLOAD_TOO_LARGE",
     429: "RATE_LIMITED, with Retry-After",
     503: "UNAVAILABLE: the database cannot be written (disk full, read-only); reads keep working",
@@ -323,6 +338,36 @@ OPERATIONS = [
        listing=True, data=ref("Activity")),
     Op("POST", "/api/v1/activity", "add to the activity log", status=201, body=schemas.CREATE_ACTIVITY,
        data=ref("Activity")),
+    # invites
+    Op("POST", "/api/v1/invites/agent", "invite an agent: a one-use URL (owner, admin)", status=201,
+       body=schemas.CREATE_AGENT_INVITE, errors=(403,), data=INVITE_MADE),
+    Op("POST", "/api/v1/invites/user", "invite a person by email (owner, admin)", status=201,
+       body=schemas.CREATE_USER_INVITE, errors=(403, 409), data=INVITE_MADE),
+    Op("GET", "/api/v1/invites", "the organization's invites, newest first (owner, admin)",
+       query=schemas.LIST_INVITES, listing=True, errors=(403,), data=INVITE),
+    Op("POST", "/api/v1/invites/{invite_id}/revoke", "revoke a pending invite (owner, admin)",
+       errors=(403, 409), data=INVITE),
+    Op("GET", "/api/v1/auth/invites/{token}", "what an invite is for", auth=False, errors=(429,),
+       data=_obj({"invite": _obj({
+           "id": ID, "invite_type": STRING, "email": NULLABLE_STRING, "role": NULLABLE_STRING,
+           "status": STRING, "expires_at": TIME, "org_name": STRING})})),
+    Op("POST", "/api/v1/auth/invites/redeem", "join as an agent with an agent invite", status=201, auth=False,
+       body=schemas.REDEEM_AGENT_INVITE, errors=(404, 409, 410, 429),
+       data=_obj({"agent": ref("Agent"), "apiKey": STRING, "orgId": ID})),
+    Op("POST", "/api/v1/auth/invites/redeem-user", "join as a person with a user invite", status=201,
+       auth=False, body=schemas.REDEEM_USER_INVITE, errors=(404, 409, 410, 429),
+       data=_obj({"user": ref("User"), "org": ref("Organization"), **TOKENS})),
+    # incoming webhooks
+    Op("POST", "/api/v1/incoming-webhooks", "a URL that posts into a channel (owner, admin)", status=201,
+       body=schemas.CREATE_INCOMING_WEBHOOK, errors=(403, 404), data=HOOK_MADE),
+    Op("GET", "/api/v1/incoming-webhooks", "the organization's incoming webhooks (owner, admin)",
+       query=schemas.LIST, listing=True, errors=(403,), data=HOOK),
+    Op("PATCH", "/api/v1/incoming-webhooks/{hook_id}", "rename, move or describe a hook (owner, admin)",
+       body=schemas.PATCH_INCOMING_WEBHOOK, errors=(403,), data=HOOK),
+    Op("DELETE", "/api/v1/incoming-webhooks/{hook_id}", "delete a hook (owner, admin)", errors=(403,),
+       data=flag("deleted")),
+    Op("POST", "/api/v1/incoming-webhooks/{hook_id}/rotate", "a new URL; the old one stops at once",
+       errors=(403,), data=HOOK_MADE),
 ]
 
 

@@ -94,3 +94,37 @@ LIST_ACTIVITY = query_schema(
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 
+
+INVITE_TYPES = ("agent", "user")
+INVITE_STATUSES = ("pending", "redeemed", "expired", "revoked")
+CREATE_AGENT_INVITE = Schema()
+CREATE_USER_INVITE = Schema(email=Email(), role=Choice(("member", "admin"), default="member"))
+LIST_INVITES = query_schema(
+    type=Choice(INVITE_TYPES, required=False), status=Choice(INVITE_STATUSES, required=False)
+)
+REDEEM_AGENT_INVITE = Schema(
+    token=Str(min_len=1, max_len=200),
+    agentName=Str(**NAME),
+    description=Str(max_len=2000, default=""),
+    capabilities=StrList(default=list),
+)
+REDEEM_USER_INVITE = Schema(
+    token=Str(min_len=1, max_len=200),
+    name=Str(**NAME),
+    password=Str(min_len=8, max_len=256),
+)
+
+CREATE_INCOMING_WEBHOOK = Schema(
+    name=Str(**NAME), channel_id=ChannelRef(), description=Str(max_len=2000, default=""),
+)
+PATCH_INCOMING_WEBHOOK = Schema(
+    name=Str(required=False, **NAME), channel_id=ChannelRef(required=False),
+    description=Str(required=False, nullable=True, max_len=2000),
+)
+# What POST /hooks/<token> posts, once Slack's {text} has been read as content.
+HOOK_POST = Schema(
+    content=Str(min_len=1, max_len=20000, blank=False),
+    type=Choice(POST_TYPES, default="update"),
+    title=Str(required=False, nullable=True, max_len=300),
+    metadata=Object(required=False),
+)

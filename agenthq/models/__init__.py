@@ -22,6 +22,8 @@ from .tables import (
     Channel,
     ChannelMember,
     Event,
+    IncomingWebhook,
+    Invite,
     JSONField,
     Meta,
     Organization,
@@ -36,6 +38,6 @@ __all__ = [
     "insert_row", "next_seq", "select_rows", "new_id",
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
-    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "JSONField",
+    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IncomingWebhook", "Invite", "JSONField",
     "Meta", "Organization", "PageSession", "Post", "StringField", "User",
 ]

@@ -4,9 +4,9 @@ database, the version), and the facts kept with it (the generated signing secret
 import secrets
 
 from .db import connect, database, is_postgres
-from .tables import MODELS, Meta
+from .tables import MODELS, IncomingWebhook, Invite, Meta
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -72,8 +72,14 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _add_invites_and_hooks(db):
+    # Version 5: invites and incoming webhooks (§13, §14.1). New tables only, which
+    # create_tables has made already (safe=True); nothing to change in existing rows.
+    db.create_tables([Invite, IncomingWebhook], safe=True)
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_invites_and_hooks}
 
 
 def open_database(target):

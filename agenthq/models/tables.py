@@ -255,4 +255,58 @@ class Event(BaseModel):
         )
 
 
-MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event)
+class Invite(BaseModel):
+    """An invitation (§13): only the SHA-256 of its token is kept. Redemption is one
+    conditional UPDATE (status still pending), so of concurrent redemptions one wins."""
+
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    token_hash = StringField(unique=True)
+    invite_type = StringField()
+    email = StringField(null=True)
+    role = StringField(null=True)
+    status = StringField(default="pending")
+    created_by = StringField()
+    expires_at = StringField()
+    redeemed_at = StringField(null=True)
+    redeemed_by_agent_id = StringField(null=True)
+    redeemed_by_user_id = StringField(null=True)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    FIELDS = (
+        "id", "org_id", "invite_type", "email", "role", "status", "created_by", "expires_at",
+        "redeemed_at", "redeemed_by_agent_id", "redeemed_by_user_id", "created_at", "updated_at",
+    )
+
+    def to_dict(self, now=None):
+        data = {name: getattr(self, name) for name in self.FIELDS}
+        # "expired" is not written by a sweeper: a pending invite past its date reads as expired.
+        if data["status"] == "pending" and (now or now_iso()) >= self.expires_at:
+            data["status"] = "expired"
+        return data
+
+
+class IncomingWebhook(BaseModel):
+    """A URL that posts into one channel (§14.1); only the SHA-256 of its token is kept."""
+
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    token_hash = StringField(unique=True)
+    name = StringField()
+    channel_id = StringField()
+    description = TextField(default="")
+    created_by = StringField()
+    created_at = StringField(default=now_iso)
+    last_used_at = StringField(null=True)
+
+    FIELDS = ("id", "org_id", "name", "channel_id", "description", "created_by", "created_at", "last_used_at")
+
+    def to_dict(self):
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+MODELS = (
+    Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event,
+    Invite, IncomingWebhook,
+)
