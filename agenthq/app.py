@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, hooks, invites, org, posts
+from .handlers import accounts, activity, agents, base, channels, hooks, invites, org, posts, webhooks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -36,6 +36,7 @@ def make_app(config, hub=None):
         *activity.routes,
         *invites.routes,
         *hooks.routes,
+        *webhooks.routes,
         *openapi.routes,
         *ws.routes,
         *pages.routes,

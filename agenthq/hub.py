@@ -17,8 +17,9 @@ from .last_active import LastActive
 from .models import is_postgres_url, open_database, signing_secret
 from .passwords import Passwords
 from .realtime import Close, Registry
-from .services import presence
+from .services import presence, webhooks as webhook_service
 from .storage import Storage
+from .webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("agenthq")
 
@@ -51,6 +52,8 @@ class Hub:
         self.closing = False
         self._maintenance = None
         self._tasks = set()
+        # Outgoing webhooks follow the event log off the request path (agenthq/webhooks/).
+        self.webhooks = Dispatcher(self)
 
     async def read(self, fn, *args):
         return await self.storage.read(fn, *args)
@@ -108,6 +111,7 @@ class Hub:
     def close(self):
         if self._maintenance:
             self._maintenance.cancel()
+        self.webhooks.close()
         self.passwords.close()
         self.storage.close()
 
@@ -145,6 +149,7 @@ class Hub:
         """Start the periodic upkeep on the running loop the first time the hub serves."""
         if self._maintenance is None:
             self._maintenance = asyncio.ensure_future(self._maintain())
+            self.webhooks.start()
 
     async def _maintain(self):
         config = self.config
@@ -164,6 +169,7 @@ class Hub:
                 if loop.time() >= next_prune:
                     next_prune = loop.time() + min(600, config.event_retention / 4)
                     await self.write(_prune, config.event_retention)
+                    await self.write(webhook_service.prune_deliveries)
             except Exception:  # keep upkeep alive whatever one round hit; it is logged once
                 log.exception("hub upkeep failed")
 
@@ -190,6 +196,7 @@ class Hub:
         self.closing = True
         if self._maintenance:
             self._maintenance.cancel()
+        await self.webhooks.stop()
         for connection in [*self.authenticating, *self.registry.all_connections()]:
             connection.close(Close.GOING_AWAY, "server shutting down")
         deadline = asyncio.get_running_loop().time() + drain_seconds

@@ -6,7 +6,7 @@ server against the document)."""
 import re
 
 from . import schemas
-from .validation import Choice, Email, Id, Int, Object, Paging, Str, StrList, Timestamp, ULID_RE
+from .validation import Bool, Choice, Email, Id, Int, Object, Paging, Str, StrList, Timestamp, ULID_RE
 
 # Python's whitespace (str.isspace, what str.strip() removes and re's \s matches), spelled
 # out because JSON Schema patterns are ECMA regexes whose \s is a different set.
@@ -57,6 +57,8 @@ def _field_schema(field, in_query):
         return schema
     if isinstance(field, Object):
         return {"type": "object", "description": f"a JSON object of at most {field.max_bytes} bytes"}
+    if isinstance(field, Bool):
+        return {"type": "boolean"}
     if isinstance(field, StrList):
         if in_query:
             return {"type": "string", "description": f"comma-separated, at most {field.max_items} items"}
@@ -172,6 +174,18 @@ HOOK = _obj({
     "created_at": TIME, "last_used_at": NULLABLE_STRING,
 })
 HOOK_MADE = _obj({"hook": HOOK, "url": STRING, "token": STRING})
+WEBHOOK_FIELDS = {
+    "id": ID, "org_id": ID, "url": STRING, "events": STRINGS, "active": {"type": "boolean"},
+    "has_secret": {"type": "boolean", "enum": [True]}, "created_by": ID, "created_at": TIME, "updated_at": TIME,
+}
+WEBHOOK = _obj(WEBHOOK_FIELDS)
+NULLABLE_INT = {"type": "integer", "nullable": True}
+DELIVERY = _obj({
+    "id": ID, "webhook_id": ID, "event": STRING, "seq": NULLABLE_INT,
+    "status": {"type": "string", "enum": ["pending", "delivered", "failed"]}, "attempts": {"type": "integer"},
+    "last_attempt_at": NULLABLE_STRING, "next_attempt_at": NULLABLE_STRING, "response_status": NULLABLE_INT,
+    "error": NULLABLE_STRING, "duration_ms": NULLABLE_INT, "created_at": TIME, "delivered_at": NULLABLE_STRING,
+})
 # GET /posts/:id: the post's fields, plus the original server's keys (§6.2).
 POST_DETAIL = _obj({
     **COMPONENTS["Post"]["properties"], "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
@@ -368,6 +382,21 @@ OPERATIONS = [
        data=flag("deleted")),
     Op("POST", "/api/v1/incoming-webhooks/{hook_id}/rotate", "a new URL; the old one stops at once",
        errors=(403,), data=HOOK_MADE),
+    # outgoing webhooks
+    Op("POST", "/api/v1/webhooks", "send selected events to a URL, signed (owner, admin); the secret is shown once",
+       status=201, body=schemas.CREATE_WEBHOOK, errors=(403,), data=_obj({**WEBHOOK_FIELDS, "secret": STRING})),
+    Op("GET", "/api/v1/webhooks", "the organization's outgoing webhooks (owner, admin)", query=schemas.LIST,
+       listing=True, errors=(403,), data=WEBHOOK),
+    Op("GET", "/api/v1/webhooks/{webhook_id}", "one webhook (owner, admin)", errors=(403,), data=WEBHOOK),
+    Op("PATCH", "/api/v1/webhooks/{webhook_id}", "change a webhook (owner, admin)", body=schemas.PATCH_WEBHOOK,
+       errors=(403,), data=WEBHOOK),
+    Op("DELETE", "/api/v1/webhooks/{webhook_id}", "delete a webhook (owner, admin)", errors=(403,),
+       data=flag("deleted")),
+    Op("GET", "/api/v1/webhooks/{webhook_id}/deliveries", "its deliveries, newest first (kept 7 days)",
+       query=schemas.LIST_DELIVERIES, listing=True, errors=(403,), data=DELIVERY),
+    Op("POST", "/api/v1/webhooks/{webhook_id}/test", "send a test ping now, outside the queue", errors=(403,),
+       data=_obj({"delivered": {"type": "boolean"}, "response_status": NULLABLE_INT, "error": NULLABLE_STRING,
+                  "duration_ms": {"type": "integer"}})),
 ]
 
 

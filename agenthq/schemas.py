@@ -1,7 +1,7 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, Bool, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
 )
 
@@ -128,3 +128,14 @@ HOOK_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
     metadata=Object(required=False),
 )
+
+WEBHOOK_URL = {"min_len": 1, "max_len": 2000}
+CREATE_WEBHOOK = Schema(
+    url=Str(**WEBHOOK_URL), events=StrList(max_items=50, max_len=100),
+    secret=Str(required=False, min_len=16, max_len=200),
+)
+PATCH_WEBHOOK = Schema(
+    url=Str(required=False, **WEBHOOK_URL), events=StrList(required=False, max_items=50, max_len=100),
+    secret=Str(required=False, min_len=16, max_len=200), active=Bool(required=False),
+)
+LIST_DELIVERIES = query_schema(status=Choice(("pending", "delivered", "failed"), required=False))

@@ -139,6 +139,15 @@ class Object(Field):
         return value
 
 
+class Bool(Field):
+    json_type = "boolean"
+
+    def clean(self, name, value):
+        if not isinstance(value, bool):
+            raise ValidationError(name, f"{name} must be true or false")
+        return value
+
+
 class StrList(Field):
     json_type = "array"
 

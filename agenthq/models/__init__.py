@@ -31,6 +31,8 @@ from .tables import (
     Post,
     StringField,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 
 __all__ = [
@@ -39,5 +41,5 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IncomingWebhook", "Invite", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "User",
+    "Meta", "Organization", "PageSession", "Post", "StringField", "User", "Webhook", "WebhookDelivery",
 ]

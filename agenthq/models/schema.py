@@ -4,7 +4,7 @@ database, the version), and the facts kept with it (the generated signing secret
 import secrets
 
 from .db import connect, database, is_postgres
-from .tables import MODELS, IncomingWebhook, Invite, Meta
+from .tables import MODELS, IncomingWebhook, Invite, Meta, Webhook, WebhookDelivery
 
 SCHEMA_VERSION = 5
 
@@ -73,9 +73,9 @@ def _add_agent_last_active(db):
 
 
 def _add_invites_and_hooks(db):
-    # Version 5: invites and incoming webhooks (§13, §14.1). New tables only, which
-    # create_tables has made already (safe=True); nothing to change in existing rows.
-    db.create_tables([Invite, IncomingWebhook], safe=True)
+    # Version 5: invites and webhooks, incoming and outgoing (§13, §14). New tables only,
+    # which create_tables has made already (safe=True); nothing to change in existing rows.
+    db.create_tables([Invite, IncomingWebhook, Webhook, WebhookDelivery], safe=True)
 
 
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.

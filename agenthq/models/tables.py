@@ -306,7 +306,64 @@ class IncomingWebhook(BaseModel):
         return {name: getattr(self, name) for name in self.FIELDS}
 
 
+class Webhook(BaseModel):
+    """An outgoing webhook (§14.2). cursor: the last event seq it has taken a delivery for (or
+    skipped); leased_until: which process holds its one delivery in flight, and until when."""
+
+    id = StringField(primary_key=True, default=new_id)
+    org_id = StringField(index=True)
+    url = TextField()
+    events = JSONField(default=list)
+    # Kept as given: the HMAC needs the secret itself. Never in an answer after creation.
+    secret = StringField()
+    active = BooleanField(default=True)
+    created_by = StringField()
+    cursor = IntegerField(default=0)
+    leased_until = StringField(null=True)
+    created_at = StringField(default=now_iso)
+    updated_at = StringField(default=now_iso)
+
+    def to_dict(self):
+        return {
+            "id": self.id, "org_id": self.org_id, "url": self.url, "events": self.events, "active": self.active,
+            "has_secret": True, "created_by": self.created_by, "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class WebhookDelivery(BaseModel):
+    """One event for one webhook: its exact body bytes (retries resend them) and its attempts."""
+
+    id = StringField(primary_key=True, default=new_id)
+    webhook_id = StringField()
+    org_id = StringField()
+    event = StringField()
+    seq = IntegerField(null=True)
+    body = TextField()
+    status = StringField(default="pending")
+    attempts = IntegerField(default=0)
+    event_timestamp = StringField()
+    last_attempt_at = StringField(null=True)
+    next_attempt_at = StringField(null=True)
+    response_status = IntegerField(null=True)
+    error = TextField(null=True)
+    duration_ms = IntegerField(null=True)
+    created_at = StringField(default=now_iso)
+    delivered_at = StringField(null=True)
+
+    class Meta:
+        indexes = ((("webhook_id", "status"), False), (("created_at",), False))
+
+    FIELDS = (
+        "id", "webhook_id", "event", "seq", "status", "attempts", "last_attempt_at", "next_attempt_at",
+        "response_status", "error", "duration_ms", "created_at", "delivered_at",
+    )
+
+    def to_dict(self):
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
 MODELS = (
     Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event,
-    Invite, IncomingWebhook,
+    Invite, IncomingWebhook, Webhook, WebhookDelivery,
 )
