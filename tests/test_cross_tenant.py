@@ -20,7 +20,7 @@ MARK = "quokkamarker"  # a word only the first organization writes
 
 @pytest.fixture
 def config_overrides():
-    return {"rest_rate": 0}
+    return {"rest_rate": 0, "webhook_allow_private": True}
 
 
 async def populate(api, ws_connect, mark):
@@ -33,17 +33,26 @@ async def populate(api, ws_connect, mark):
                                                        "description": mark}, token=org.token, status=201)
     secret = await org.post(f"{mark} secret", channel=private["id"])
     await api.ok("POST", f"{API}/activity", {"action": f"{mark}.note", "details": {"m": mark}}, token=key, status=201)
+    invite = await api.ok("POST", f"{API}/invites/agent", {}, token=org.token, status=201)
+    hook = await api.ok("POST", f"{API}/incoming-webhooks", {"name": f"{mark}-hook", "channel_id": general},
+                        token=org.token, status=201)
+    webhook = await api.ok("POST", f"{API}/webhooks", {"url": f"http://127.0.0.1:9/{mark}", "events": ["*"]},
+                           token=org.token, status=201)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
-            "private": private["id"], "secret": secret}
+            "private": private["id"], "secret": secret, "invite": invite["invite"]["id"], "hook": hook["hook"]["id"],
+            "webhook": webhook["id"]}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"]}
+            a["private"], a["secret"]["id"], a["invite"], a["hook"], a["webhook"]}
 
 
 def path_value(name, a):
-    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"]}[name]
+    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
+            "invite_id": a["invite"], "hook_id": a["hook"], "webhook_id": a["webhook"],
+            # An invite's token is its credential, not an id of the first organization.
+            "token": "AHQ-aaaaaaaaaa-bbbbbbbbbbbb"}[name]
 
 
 def body_for(schema, a):
