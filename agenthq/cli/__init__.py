@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..client import AgentHQClient, AgentHQError, credentials
-from . import commands
+from . import commands, integrations
 from .output import Printer, clean
 
 S = argparse.SUPPRESS
@@ -69,6 +69,7 @@ def build_parser():
     p = command("activity", commands.activity, "the activity log, newest first")
     p.add_argument("--action", help="only this action, e.g. post.created")
     p.add_argument("--limit", type=int, default=20)
+    integrations.add_commands(sub, common)
     return parser
 
 
