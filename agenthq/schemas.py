@@ -1,5 +1,6 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
+from .events import KINDS
 from .validation import (
     PAGINATION, Bool, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
@@ -129,13 +130,16 @@ HOOK_POST = Schema(
     metadata=Object(required=False),
 )
 
-WEBHOOK_URL = {"min_len": 1, "max_len": 2000}
+WEBHOOK_URL = {"min_len": 1, "max_len": 2000, "pattern": r"^https?://[^\s/?#]+[\s\S]*$"}
+# What an outgoing webhook may select: "*" or the names events.py marks webhook-safe.
+WEBHOOK_EVENTS = {"max_items": 50, "max_len": 100, "min_items": 1,
+                  "choices": ("*", *sorted(kind.name for kind in KINDS if kind.webhook))}
 CREATE_WEBHOOK = Schema(
-    url=Str(**WEBHOOK_URL), events=StrList(max_items=50, max_len=100),
+    url=Str(**WEBHOOK_URL), events=StrList(**WEBHOOK_EVENTS),
     secret=Str(required=False, min_len=16, max_len=200),
 )
 PATCH_WEBHOOK = Schema(
-    url=Str(required=False, **WEBHOOK_URL), events=StrList(required=False, max_items=50, max_len=100),
+    url=Str(required=False, **WEBHOOK_URL), events=StrList(required=False, **WEBHOOK_EVENTS),
     secret=Str(required=False, min_len=16, max_len=200), active=Bool(required=False),
 )
 LIST_DELIVERIES = query_schema(status=Choice(("pending", "delivered", "failed"), required=False))

@@ -25,8 +25,8 @@ KEEP_SECONDS = 7 * 24 * 3600
 def check_events(names):
     if not names:
         raise ValidationError("events", "events must name at least one event, or be [\"*\"]")
-    if names == ["*"]:
-        return names
+    if "*" in names:  # everything, whatever else is listed
+        return ["*"]
     unknown = [name for name in names if name not in SELECTABLE]
     if unknown:
         raise ValidationError("events", f"events cannot select {unknown[0]!r}; choose from {', '.join(SELECTABLE)} or *")
