@@ -67,7 +67,9 @@ def body_for(schema, a):
         elif isinstance(field, Object):
             body[name] = {"k": "v"}
         elif isinstance(field, StrList):
-            body[name] = ["walker"]
+            body[name] = [field.choices[0]] if field.choices else ["walker"]
+        elif name == "url":
+            body[name] = "http://127.0.0.1:9/walker"
         elif isinstance(field, Int):
             body[name] = field.minimum or 1
         elif isinstance(field, Str):
