@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, hooks, invites, org, posts, webhooks
+from .handlers import accounts, activity, agents, base, channels, dms, hooks, invites, org, posts, reactions, webhooks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -33,6 +33,8 @@ def make_app(config, hub=None):
         *agents.routes,
         *channels.routes,
         *posts.routes,
+        *reactions.routes,
+        *dms.routes,
         *activity.routes,
         *invites.routes,
         *hooks.routes,

@@ -1,8 +1,13 @@
 """What one hub process shares with the others when Redis is configured: the event broker,
 cross-process presence and rate-limit buckets, all on one Redis client. Without Redis the
-hub has no Cluster and keeps everything in process."""
+hub has no Cluster and keeps everything in process. The hub imports this module only when
+Redis is configured, so that `pip install agenthq` runs without the redis package."""
 
-import redis.asyncio as aioredis
+try:
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
+except ImportError:  # the scale-out drivers are an extra
+    raise ImportError("--redis needs the redis package: pip install 'agenthq[scale]'") from None
 
 from . import eventlog
 from .broker import RedisBroker
@@ -25,6 +30,8 @@ def scale_out_problem(config):
 
 
 class Cluster:
+    errors = (RedisError,)  # what a call to Redis raises when it is away
+
     def __init__(self, config, registry, read, on_lost, on_control):
         # One client per process (and per event loop: the client binds to the loop that first
         # uses it). Its connection pool serves the broker, presence and the limiter alike.

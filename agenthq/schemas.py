@@ -2,7 +2,7 @@
 
 from .events import KINDS
 from .validation import (
-    PAGINATION, Bool, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
 )
 
@@ -33,6 +33,8 @@ REGISTER_AGENT = Schema(
 PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=False))
 
 LIST = query_schema()
+# A channel's posts: pinned ones first unless pinned_first=false (SPEC §10).
+LIST_CHANNEL_POSTS = query_schema(pinned_first=Flag(default=True))
 SEARCH_AGENTS = query_schema(
     q=Str(required=False, max_len=200),
     capabilities=StrList(required=False),
@@ -75,6 +77,7 @@ LIST_POSTS = query_schema(
     type=Choice(POST_TYPES, required=False),
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
+    pinned_first=Flag(default=True),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
 PATCH_POST = Schema(
@@ -95,6 +98,16 @@ LIST_ACTIVITY = query_schema(
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 
+
+OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+LIST_USERS = query_schema(q=Str(required=False, max_len=200))
+# An emoji name (SPEC §10): 1..32 characters with no whitespace or control character, or such
+# a name between one pair of colons (":eyes:", stored as "eyes"). Written for Python's re and
+# ECMA alike, since the OpenAPI document carries it; the whitespace is Python's str.isspace().
+_EMOJI_CHAR = ("[^\\u0000-\\u001f\\u007f-\\u009f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028"
+               "\\u2029\\u202f\\u205f\\u3000\\u001c-\\u0020]")
+EMOJI_PATTERN = f"^(?::{_EMOJI_CHAR}{{1,32}}:|{_EMOJI_CHAR}{{1,32}})$"
+REACT = Schema(emoji=Str(min_len=1, max_len=34, pattern=EMOJI_PATTERN))
 
 INVITE_TYPES = ("agent", "user")
 INVITE_STATUSES = ("pending", "redeemed", "expired", "revoked")
@@ -140,6 +153,7 @@ CREATE_WEBHOOK = Schema(
 )
 PATCH_WEBHOOK = Schema(
     url=Str(required=False, **WEBHOOK_URL), events=StrList(required=False, **WEBHOOK_EVENTS),
-    secret=Str(required=False, min_len=16, max_len=200), active=Bool(required=False),
+    secret=Str(required=False, min_len=16, max_len=200), active=Flag(required=False),
 )
-LIST_DELIVERIES = query_schema(status=Choice(("pending", "delivered", "failed"), required=False))
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+LIST_DELIVERIES = query_schema(status=Choice(DELIVERY_STATUSES, required=False))

@@ -11,7 +11,6 @@ import time
 import tornado.netutil
 
 from .app import make_app
-from .cluster import scale_out_problem
 from .httplimits import make_server, raise_open_files_limit
 
 log = logging.getLogger("agenthq")
@@ -68,6 +67,8 @@ def run(config, on_ready=None):
     if config.workers <= 1:
         asyncio.run(serve(config, on_ready))
         return
+    from .cluster import scale_out_problem  # with the scale-out drivers (agenthq[scale]) only
+
     problem = scale_out_problem(config)
     if problem:
         raise SystemExit(problem)

@@ -139,15 +139,6 @@ class Object(Field):
         return value
 
 
-class Bool(Field):
-    json_type = "boolean"
-
-    def clean(self, name, value):
-        if not isinstance(value, bool):
-            raise ValidationError(name, f"{name} must be true or false")
-        return value
-
-
 class StrList(Field):
     json_type = "array"
 
@@ -218,6 +209,19 @@ class Schema:
                 raise ValidationError(name, f"{name} is required")
             cleaned[name] = convert(field, name, value)
         return cleaned
+
+
+class Flag(Field):
+    """A boolean; in a query string "true"/"1" or "false"/"0"."""
+
+    json_type = "boolean"
+
+    def clean(self, name, value):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
+            return value.lower() in ("true", "1")
+        raise ValidationError(name, f"{name} must be true or false")
 
 
 class Paging(Field):

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agenthq.client import SyncClient  # noqa: E402
-from tests.hub_process import HubProcess  # noqa: E402
+from tests.support import HubProcess  # noqa: E402
 
 
 def main():

@@ -57,10 +57,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if [ $setup = 1 ]; then
-  step "setting up .venv (pip install -e '.[dev]')"
+  step "setting up .venv (pip install -e '.[dev,scale]')"
   [ -d .venv ] || python3 -m venv .venv
   . .venv/bin/activate
-  pip install -q --disable-pip-version-check -e '.[dev]'
+  pip install -q --disable-pip-version-check -e '.[dev,scale]'
 else
   . .venv/bin/activate
 fi

@@ -13,8 +13,7 @@ from agenthq.app import make_app
 from agenthq.config import Config
 from agenthq.httplimits import make_server
 from agenthq.hub import Hub
-from tests.servers import Postgres, Redis
-from tests.support import TEST_PASSWORD_COST, Api, WsClient
+from tests.support import TEST_PASSWORD_COST, Api, Postgres, Redis, WsClient
 
 ON_POSTGRES = os.environ.get("AGENTHQ_TEST_DB", "sqlite") == "postgres"
 
@@ -64,6 +63,8 @@ def config_overrides():
 @pytest.fixture
 def hub(config, config_overrides, io_loop):
     hub = Hub(dataclasses.replace(config, **config_overrides))
+    # Started as the server starts it: its upkeep round runs on the test's loop.
+    io_loop.run_sync(hub.start)
     yield hub
     # Stop as the server does: sockets closed with 1001, background writes finished.
     io_loop.run_sync(lambda: hub.shutdown(2))

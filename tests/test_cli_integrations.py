@@ -9,7 +9,7 @@ import pytest
 
 from agenthq.client import SyncClient
 from agenthq.client.webhooks import verify_signature
-from tests.hub_process import HubProcess
+from tests.support import HubProcess
 from tests.test_cli import PASSWORD, ok, run_cli
 
 

@@ -3,8 +3,8 @@ call every operation of the OpenAPI route table with the first organization's id
 path and id field, list and search everything, and listen to every event over /ws, live and
 replayed. Nothing of the first organization may come back, and nothing of it may change.
 
-Driven by agenthq.openapi.OPERATIONS, so an endpoint added to the API is walked too
-(tests/test_openapi.py keeps that table equal to the routes)."""
+Driven by the operations the OpenAPI document reads from the app's routes, so an endpoint
+added to the API is walked too."""
 
 import json
 import re
@@ -13,6 +13,7 @@ import pytest
 
 from agenthq import openapi
 from agenthq.validation import Choice, Id, Int, Object, Str, StrList
+from tests.support import eventually
 
 API = "/api/v1"
 MARK = "quokkamarker"  # a word only the first organization writes
@@ -38,18 +39,26 @@ async def populate(api, ws_connect, mark):
                         token=org.token, status=201)
     webhook = await api.ok("POST", f"{API}/webhooks", {"url": f"http://127.0.0.1:9/{mark}", "events": ["*"]},
                            token=org.token, status=201)
+    # A DM, a reaction, a pin and an edit (SPEC §10-11).
+    dm = await api.ok("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
+                      status=201)
+    await org.post(f"{mark} direct", channel=dm["id"], token=key)
+    await api.ok("POST", f"{API}/posts/{post['id']}/reactions", {"emoji": "eyes"}, token=org.token, status=201)
+    await api.ok("POST", f"{API}/posts/{post['id']}/pin", token=org.token)
+    await api.ok("PATCH", f"{API}/posts/{reply['id']}", {"content": f"{mark} reply, edited"}, token=org.token)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
-            "private": private["id"], "secret": secret, "invite": invite["invite"]["id"], "hook": hook["hook"]["id"],
-            "webhook": webhook["id"]}
+            "private": private["id"], "secret": secret, "dm": dm["id"], "invite": invite["invite"]["id"],
+            "hook": hook["hook"]["id"], "webhook": webhook["id"]}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"], a["invite"], a["hook"], a["webhook"]}
+            a["private"], a["secret"]["id"], a["dm"], a["invite"], a["hook"], a["webhook"]}
 
 
 def path_value(name, a):
     return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
+            "user_id": a["org"].owner["id"], "emoji": "eyes",
             "invite_id": a["invite"], "hook_id": a["hook"], "webhook_id": a["webhook"],
             # An invite's token is its credential, not an id of the first organization.
             "token": "AHQ-aaaaaaaaaa-bbbbbbbbbbbb"}[name]
@@ -104,13 +113,13 @@ def assert_nothing_of(text, a, where):
 
 
 @pytest.mark.gen_test(timeout=90)
-async def test_every_operation_with_another_orgs_ids_finds_and_changes_nothing(api, ws_connect):
+async def test_every_operation_with_another_orgs_ids_finds_and_changes_nothing(api, ws_connect, app):
     a = await populate(api, ws_connect, MARK)
     b = await populate(api, ws_connect, "wombat")
     before = await snapshot(api, a)
     walked = 0
     for token in (b["org"].token, b["key"]):
-        for op in openapi.OPERATIONS:
+        for op in openapi.operations(openapi.app_routes(app)):
             if op.path in ("/health", f"{API}/openapi.json"):
                 continue
             path = re.sub(r"{(\w+)}", lambda m: path_value(m.group(1), a), op.path)
@@ -132,7 +141,7 @@ async def test_every_operation_with_another_orgs_ids_finds_and_changes_nothing(a
 
 
 @pytest.mark.gen_test(timeout=90)
-async def test_no_event_of_another_org_is_heard_live_or_replayed(api, ws_connect):
+async def test_no_event_of_another_org_is_heard_live_or_replayed(api, hub, ws_connect):
     a = await populate(api, ws_connect, MARK)
     b = await populate(api, ws_connect, "wombat")
     listeners = []
@@ -158,7 +167,16 @@ async def test_no_event_of_another_org_is_heard_live_or_replayed(api, ws_connect
     await api.ok("POST", f"{API}/channels", {"name": f"{MARK}-new-private", "type": "private"},
                  token=a["org"].token, status=201)
     await api.ok("PATCH", f"{API}/agents/{a['agent']['id']}", {"description": f"{MARK} changed"}, token=a["key"])
-    own_ws.close()  # agent.offline
+    kept = a["post"]["id"]
+    await api.ok("POST", f"{API}/posts/{kept}/reactions", {"emoji": "ok"}, token=a["key"], status=201)
+    await api.ok("DELETE", f"{API}/posts/{kept}/reactions/ok", token=a["key"])
+    await api.ok("DELETE", f"{API}/posts/{kept}/pin", token=a["org"].token)
+    member, _ = await a["org"].user()
+    await api.ok("POST", f"{API}/dm", {"member_id": member["id"], "member_type": "user"}, token=a["key"], status=201)
+    own_ws.close()
+    # Whatever the close writes (presence) is queued once the hub has dropped the socket, so
+    # the sentinel below is written, and sent, after it.
+    await eventually(lambda: not hub.registry.connections_of_agent(a["agent"]["id"]))
     extra, _ = await a["org"].agent(f"{MARK}-temp")
     await api.ok("DELETE", f"{API}/agents/{extra['id']}", token=a["org"].token)
 

@@ -14,9 +14,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import WebSocketClosedError
 
-from tests.hub_process import ROOT, HubProcess
-from tests.servers import Redis
-from tests.support import Api, WsClient
+from tests.support import ROOT, Api, HubProcess, Redis, WsClient, subscribe
 
 API = "/api/v1"
 # Quick presence so that a killed process's agents go offline within seconds; a high REST
@@ -63,14 +61,6 @@ async def open_socket(hub, token, since=None):
     client = await WsClient.open(f"ws://127.0.0.1:{hub.port}/ws", token, since)
     connected = await client.expect("connected")
     return client, connected["data"]["seq"]
-
-
-async def subscribe(client, channel, since=None):
-    message = {"type": "subscribe", "channel": channel}
-    if since is not None:
-        message["since"] = since
-    await client.send(message)
-    await client.expect("subscribed")
 
 
 async def posts_heard(client, count, timeout=20):
@@ -273,7 +263,7 @@ async def test_workers_serve_one_port(database, redis, tmp_path):
 
 @pytest.mark.gen_test(timeout=90)
 async def test_postgresql_away_answers_503_then_recovers(tmp_path):
-    from tests.servers import Postgres
+    from tests.support import Postgres
 
     pg = Postgres().start()  # its own cluster: this test stops it
     name, url = pg.fresh_database()
@@ -313,13 +303,15 @@ async def test_rate_limits_hold_across_processes(hubs):
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_a_key_rotated_through_one_process_closes_the_agents_sockets_on_the_other(hubs):
+@pytest.mark.parametrize("revoke", [("POST", "/rotate-key"), ("DELETE", "")], ids=["rotated", "deleted"])
+async def test_an_agent_revoked_through_one_process_loses_its_sockets_on_the_other(hubs, revoke):
     a, b = hubs(2)
     org = await api_for(a).register()
-    agent, key = await org.agent("rotated")
+    agent, key = await org.agent("revoked")
     await api_for(b).ok("GET", f"{API}/auth/me", token=key)  # B has seen the key
     socket, _ = await open_socket(b, key)
-    await api_for(a).ok("POST", f"{API}/agents/{agent['id']}/rotate-key", token=org.token)
+    method, suffix = revoke
+    await api_for(a).ok(method, f"{API}/agents/{agent['id']}{suffix}", token=org.token)
     code, _ = await socket.closed(timeout=10)
     assert code == 4003
     await api_for(b).error("GET", f"{API}/auth/me", token=key, code="INVALID_API_KEY", status=401)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agenthq.client.webhooks import verify_signature
-from tests.webhook_receiver import Receiver
+from tests.support import Receiver
 
 API = "/api/v1"
 

@@ -42,8 +42,17 @@ class SimulatedAgent:
                 self.online = False
                 for task in self._tasks:
                     task.cancel()
-                await client.close()  # closing the socket is how an agent goes offline
+                await self._sign_off(client)
+                await client.close()
             await self._pause(15, 30)
+
+    async def _sign_off(self, client):
+        """Closing a socket leaves an agent online until its heartbeat ages out (so that a
+        reconnect emits nothing): an agent taking a break says so."""
+        try:
+            await client.heartbeat("offline")
+        except Exception as error:  # the hub may be what went away; the break happens anyway
+            log.info("%s could not sign off: %s", self.name, error)
 
     async def _shift(self, client):
         """Post every few seconds until it is time for a break (then return)."""

@@ -5,13 +5,6 @@ from ..services import agents
 from .base import BaseHandler
 
 
-def revoke(hub, agent_id, reason):
-    """After a delete or a key rotation commits: the old key stops working at once, here and
-    on every open socket (4003)."""
-    hub.tokens.cache.forget(agent_id)
-    hub.disconnect_agent(agent_id, reason)
-
-
 class AgentsHandler(BaseHandler):
     async def get(self):
         items, pagination = await self.hub.read(agents.list_agents, self.identity, self.query(schemas.LIST))
@@ -34,7 +27,7 @@ class AgentHandler(BaseHandler):
 
     async def delete(self, agent_id):
         self.reply(await self.hub.write(agents.delete, self.identity, agent_id))
-        revoke(self.hub, agent_id, "agent deleted")
+        self.hub.revoke_agent(agent_id, "agent deleted")
 
 
 class HeartbeatHandler(BaseHandler):
@@ -46,7 +39,7 @@ class HeartbeatHandler(BaseHandler):
 class RotateKeyHandler(BaseHandler):
     async def post(self, agent_id):
         self.reply(await self.hub.write(agents.rotate_key, self.identity, agent_id))
-        revoke(self.hub, agent_id, "API key rotated")
+        self.hub.revoke_agent(agent_id, "API key rotated")
 
 
 routes = [

@@ -57,7 +57,6 @@ class BaseHandler(RequestHandler):
     async def prepare(self):
         if cors.answer_preflight(self):
             return
-        self.hub.ensure_started()
         self.hub.in_flight += 1
         self._counted = True
         length = self.request.headers.get("Content-Length")

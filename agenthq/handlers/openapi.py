@@ -1,20 +1,23 @@
-"""/api/v1/openapi.json: the OpenAPI 3 document of the REST API (made in agenthq/openapi.py)."""
+"""/api/v1/openapi.json: the OpenAPI 3 document of the REST API, made from this app's own
+routes (agenthq/openapi/)."""
 
 import json
 
-from ..openapi import document
+from ..openapi import app_routes, document
 from .base import BaseHandler
 
 
 class OpenApiHandler(BaseHandler):
     auth_required = False
-    _text = None  # the document depends on code only: made once
 
     def get(self):
-        if OpenApiHandler._text is None:
-            OpenApiHandler._text = json.dumps(document(), separators=(",", ":"))
+        # The document depends on the app's code only: made once per app.
+        text = self.settings.get("openapi_text")
+        if text is None:
+            text = self.settings["openapi_text"] = json.dumps(document(app_routes(self.application)),
+                                                              separators=(",", ":"))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(OpenApiHandler._text)
+        self.finish(text)
 
 
 routes = [(r"/api/v1/openapi.json", OpenApiHandler)]

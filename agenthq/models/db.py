@@ -47,6 +47,11 @@ def connect(target):
     if is_postgres_url(target):
         from playhouse.db_url import connect as connect_url
 
+        try:
+            import psycopg2  # noqa: F401  (peewee's driver; only then is it needed)
+        except ImportError:
+            raise RuntimeError("a postgresql:// database needs psycopg2: pip install 'agenthq[scale]'") from None
+
         # Peewee keeps one connection per thread, as the SQLite path does.
         return connect_url(target)
     return SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, check_same_thread=False)

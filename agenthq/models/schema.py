@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, IncomingWebhook, Invite, Meta, Webhook, WebhookDelivery
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -53,7 +53,8 @@ SCHEMA_LOCK = 0x61676E74
 def _add_event_recipient(db):
     # Version 2: events for one identity (audience "identity") keep their recipient. A column
     # that may be null, so adding it rewrites no row, on SQLite as on PostgreSQL.
-    db.execute_sql('ALTER TABLE "event" ADD COLUMN "recipient_id" TEXT')
+    if "recipient_id" not in {column.name for column in db.get_columns("event")}:
+        db.execute_sql('ALTER TABLE "event" ADD COLUMN "recipient_id" TEXT')
 
 
 def _add_post_html(db):
@@ -72,14 +73,26 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _add_post_edits_and_pins(db):
+    # Version 5 (SPEC §10): edited_at, pinned_at, pinned_by on posts; nullable, so no row is
+    # rewritten. The reaction and post_edit tables are new and made by create_tables.
+    existing = {column.name for column in db.get_columns("post")}
+    for name in ("edited_at", "pinned_at", "pinned_by"):
+        if name not in existing:
+            db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" TEXT')
+
+
 def _add_invites_and_hooks(db):
-    # Version 5: invites and webhooks, incoming and outgoing (§13, §14). New tables only,
+    # Version 6: invites and webhooks, incoming and outgoing (§13, §14). New tables only,
     # which create_tables has made already (safe=True); nothing to change in existing rows.
     db.create_tables([Invite, IncomingWebhook, Webhook, WebhookDelivery], safe=True)
 
 
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_invites_and_hooks}
+MIGRATIONS = {
+    1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins,
+    5: _add_invites_and_hooks,
+}
 
 
 def open_database(target):

@@ -1,5 +1,7 @@
-"""The tables: one Peewee model per stored resource, with its to_dict() (the resource's public
-fields) and indexes."""
+"""The tables: one Peewee model per stored resource. Each lists its public fields in FIELDS,
+which to_dict() answers with and the OpenAPI document describes (agenthq/openapi/resources.py reads the
+field types below: an IdField is a ULID, a TimeField an ISO timestamp), so a field is added
+in one place."""
 
 import json
 
@@ -19,6 +21,14 @@ class StringField(CharField):
         return None
 
 
+class IdField(StringField):
+    """A ULID (or null): the same column as StringField, typed for the API's description."""
+
+
+class TimeField(StringField):
+    """An ISO 8601 UTC timestamp with milliseconds, stored as text (it sorts as time)."""
+
+
 class JSONField(TextField):
     def db_value(self, value):
         return None if value is None else json.dumps(value, separators=(",", ":"))
@@ -28,9 +38,21 @@ class JSONField(TextField):
 
 
 class BaseModel(Model):
+    FIELDS = ()  # the public fields, in answer order
+
     class Meta:
         database = database
         legacy_table_names = False
+
+    def to_dict(self):
+        result = {}
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            field = self._meta.fields[name]
+            if value is None and isinstance(field, JSONField) and callable(field.default):
+                value = field.default()  # a JSON column stored as null answers as its empty form
+            result[name] = value
+        return result
 
 
 class Meta(BaseModel):
@@ -52,115 +74,85 @@ class Meta(BaseModel):
 
 
 class Organization(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
+    id = IdField(primary_key=True, default=new_id)
     name = StringField()
     slug = StringField(unique=True)
     settings = JSONField(default=dict)
     last_seq = IntegerField(default=0)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "name": self.name,
-            "slug": self.slug,
-            "settings": self.settings or {},
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
+    FIELDS = ("id", "name", "slug", "settings", "created_at", "updated_at")
 
 
 class User(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     email = StringField(unique=True)
     password_hash = StringField()
     name = StringField()
     role = StringField(default="member")
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "email": self.email,
-            "name": self.name,
-            "role": self.role,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
+    FIELDS = ("id", "org_id", "email", "name", "role", "created_at", "updated_at")  # never the hash
 
 
 class Agent(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     name = StringField()
     description = TextField(default="")
     status = StringField(default="offline")
-    last_heartbeat = StringField(null=True)
+    last_heartbeat = TimeField(null=True)
     # Any authenticated request of the agent, written at most once a minute (agenthq/last_active.py).
     # Shown by the page; not in the API's agent object, whose fields the spec fixes.
-    last_active = StringField(null=True)
+    last_active = TimeField(null=True)
     capabilities = JSONField(default=list)
     metadata = JSONField(default=dict)
-    owner_user_id = StringField(null=True)
+    owner_user_id = IdField(null=True)
     key_prefix = StringField(index=True)
     key_hash = StringField()
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
-    PUBLIC_FIELDS = (
+    FIELDS = (  # never the key's prefix or hash
         "id", "org_id", "name", "description", "status", "last_heartbeat",
         "capabilities", "metadata", "owner_user_id", "created_at", "updated_at",
     )
 
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.PUBLIC_FIELDS}
-
 
 class Channel(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
     name = StringField()
     description = TextField(default="")
     type = StringField(default="public")
-    created_by = StringField(null=True)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_by = IdField(null=True)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "org_id", "name", "description", "type", "created_by", "created_at", "updated_at")
 
     class Meta:
         indexes = ((("org_id", "name"), True),)
 
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "name": self.name,
-            "description": self.description,
-            "type": self.type,
-            "created_by": self.created_by,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
 
 class ChannelMember(BaseModel):
-    channel_id = StringField()
-    member_id = StringField(index=True)
+    channel_id = IdField()
+    member_id = IdField(index=True)
     member_type = StringField()
-    joined_at = StringField(default=now_iso)
+    joined_at = TimeField(default=now_iso)
 
     class Meta:
         indexes = ((("channel_id", "member_id"), True),)
 
 
 class Post(BaseModel):
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
-    channel_id = StringField()
-    author_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    channel_id = IdField()
+    author_id = IdField()
     author_type = StringField()
     type = StringField(default="update")
     title = StringField(null=True)
@@ -170,23 +162,60 @@ class Post(BaseModel):
     # Not part of the API's post (FIELDS).
     html = TextField(null=True)
     metadata = JSONField(default=dict)
-    parent_id = StringField(null=True)
+    parent_id = IdField(null=True)
     pinned = BooleanField(default=False)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
+    # Schema version 5 (SPEC §10): the last edit of title or content, and who pinned it when.
+    edited_at = TimeField(null=True)
+    pinned_at = TimeField(null=True)
+    pinned_by = IdField(null=True)
 
     class Meta:
         # parent_id: GET /posts/:id walks a thread down by it (services.posts.thread_of); without
         # it each level scans the organization's posts. Created on start for existing databases.
-        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False))
+        # (channel_id, pinned, id): a pinned-first page reads a channel's pins, then one page of
+        # the rest, each in id order off this index (bench/channel_page.py).
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False),
+                   (("channel_id", "pinned", "id"), False))
 
     FIELDS = (
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
         "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
+        "edited_at", "pinned_at", "pinned_by",
     )
 
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.FIELDS}
+
+class Reaction(BaseModel):
+    """One identity's emoji on one post (SPEC §10): unique per (post, author, emoji), which is
+    what makes adding it again a no-op."""
+
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    post_id = IdField()
+    author_id = IdField()
+    author_type = StringField()
+    emoji = StringField()
+    created_at = TimeField(default=now_iso)
+
+    class Meta:
+        indexes = ((("post_id", "author_id", "emoji"), True),)
+
+    FIELDS = ("id", "org_id", "post_id", "author_id", "author_type", "emoji", "created_at")
+
+
+class PostEdit(BaseModel):
+    """The version of a post before one edit of its title or content (SPEC §10)."""
+
+    id = IdField(primary_key=True, default=new_id)
+    post_id = IdField(index=True)
+    org_id = IdField()
+    previous_content = TextField()
+    previous_title = StringField(null=True)
+    edited_by = IdField()
+    created_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "post_id", "org_id", "previous_content", "previous_title", "edited_by", "created_at")
 
 
 class PageSession(BaseModel):
@@ -203,31 +232,21 @@ class PageSession(BaseModel):
 class Activity(BaseModel):
     """Append-only audit log: rows are inserted, never updated or deleted."""
 
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
-    actor_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    actor_id = IdField()
     actor_type = StringField()
     action = StringField()
     resource_type = StringField(null=True)
-    resource_id = StringField(null=True)
+    resource_id = StringField(null=True)  # free text: the client names its own resources
     details = JSONField(default=dict)
-    created_at = StringField(default=now_iso)
+    created_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "org_id", "actor_id", "actor_type", "action", "resource_type", "resource_id", "details",
+              "created_at")
 
     class Meta:
         indexes = ((("org_id", "id"), False),)
-
-    def to_dict(self):
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "actor_id": self.actor_id,
-            "actor_type": self.actor_type,
-            "action": self.action,
-            "resource_type": self.resource_type,
-            "resource_id": self.resource_id,
-            "details": self.details or {},
-            "created_at": self.created_at,
-        }
 
 
 class Event(BaseModel):
@@ -259,20 +278,20 @@ class Invite(BaseModel):
     """An invitation (§13): only the SHA-256 of its token is kept. Redemption is one
     conditional UPDATE (status still pending), so of concurrent redemptions one wins."""
 
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     token_hash = StringField(unique=True)
     invite_type = StringField()
     email = StringField(null=True)
     role = StringField(null=True)
     status = StringField(default="pending")
-    created_by = StringField()
-    expires_at = StringField()
-    redeemed_at = StringField(null=True)
-    redeemed_by_agent_id = StringField(null=True)
-    redeemed_by_user_id = StringField(null=True)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    created_by = IdField()
+    expires_at = TimeField()
+    redeemed_at = TimeField(null=True)
+    redeemed_by_agent_id = IdField(null=True)
+    redeemed_by_user_id = IdField(null=True)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
 
     FIELDS = (
         "id", "org_id", "invite_type", "email", "role", "status", "created_by", "expires_at",
@@ -280,7 +299,7 @@ class Invite(BaseModel):
     )
 
     def to_dict(self, now=None):
-        data = {name: getattr(self, name) for name in self.FIELDS}
+        data = super().to_dict()
         # "expired" is not written by a sweeper: a pending invite past its date reads as expired.
         if data["status"] == "pending" and (now or now_iso()) >= self.expires_at:
             data["status"] = "expired"
@@ -290,66 +309,64 @@ class Invite(BaseModel):
 class IncomingWebhook(BaseModel):
     """A URL that posts into one channel (§14.1); only the SHA-256 of its token is kept."""
 
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     token_hash = StringField(unique=True)
     name = StringField()
-    channel_id = StringField()
+    channel_id = IdField()
     description = TextField(default="")
-    created_by = StringField()
-    created_at = StringField(default=now_iso)
-    last_used_at = StringField(null=True)
+    created_by = IdField()
+    created_at = TimeField(default=now_iso)
+    last_used_at = TimeField(null=True)
 
     FIELDS = ("id", "org_id", "name", "channel_id", "description", "created_by", "created_at", "last_used_at")
-
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.FIELDS}
 
 
 class Webhook(BaseModel):
     """An outgoing webhook (§14.2). cursor: the last event seq it has taken a delivery for (or
     skipped); leased_until: which process holds its one delivery in flight, and until when."""
 
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField(index=True)
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField(index=True)
     url = TextField()
     events = JSONField(default=list)
     # Kept as given: the HMAC needs the secret itself. Never in an answer after creation.
     secret = StringField()
     active = BooleanField(default=True)
-    created_by = StringField()
+    created_by = IdField()
     cursor = IntegerField(default=0)
-    leased_until = StringField(null=True)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
+    leased_until = TimeField(null=True)
+    created_at = TimeField(default=now_iso)
+    updated_at = TimeField(default=now_iso)
+
+    # Answered with has_secret (always true) after active; agenthq/openapi/resources.py adds it.
+    FIELDS = ("id", "org_id", "url", "events", "active", "created_by", "created_at", "updated_at")
 
     def to_dict(self):
-        return {
-            "id": self.id, "org_id": self.org_id, "url": self.url, "events": self.events, "active": self.active,
-            "has_secret": True, "created_by": self.created_by, "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
+        data = super().to_dict()
+        return {**{name: data[name] for name in self.FIELDS[:5]}, "has_secret": True,
+                **{name: data[name] for name in self.FIELDS[5:]}}
 
 
 class WebhookDelivery(BaseModel):
     """One event for one webhook: its exact body bytes (retries resend them) and its attempts."""
 
-    id = StringField(primary_key=True, default=new_id)
-    webhook_id = StringField()
-    org_id = StringField()
+    id = IdField(primary_key=True, default=new_id)
+    webhook_id = IdField()
+    org_id = IdField()
     event = StringField()
     seq = IntegerField(null=True)
     body = TextField()
     status = StringField(default="pending")
     attempts = IntegerField(default=0)
-    event_timestamp = StringField()
-    last_attempt_at = StringField(null=True)
-    next_attempt_at = StringField(null=True)
+    event_timestamp = TimeField()
+    last_attempt_at = TimeField(null=True)
+    next_attempt_at = TimeField(null=True)
     response_status = IntegerField(null=True)
     error = TextField(null=True)
     duration_ms = IntegerField(null=True)
-    created_at = StringField(default=now_iso)
-    delivered_at = StringField(null=True)
+    created_at = TimeField(default=now_iso)
+    delivered_at = TimeField(null=True)
 
     class Meta:
         indexes = ((("webhook_id", "status"), False), (("created_at",), False))
@@ -359,11 +376,8 @@ class WebhookDelivery(BaseModel):
         "response_status", "error", "duration_ms", "created_at", "delivered_at",
     )
 
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.FIELDS}
-
 
 MODELS = (
-    Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event,
+    Meta, Organization, User, Agent, Channel, ChannelMember, Post, Reaction, PostEdit, PageSession, Activity, Event,
     Invite, IncomingWebhook, Webhook, WebhookDelivery,
 )

@@ -91,14 +91,29 @@ def heartbeat(identity, agent_id, status="online"):
     return {"ok": True}, set_status(agent, status, beat=True)
 
 
-def set_status(agent, status, beat=False):
+def set_status(agent, status, beat=False, stale_before=None):
     """Store a new status; return the presence event its transition causes, if any: online and
-    offline fire once per transition, online <-> busy is an update."""
-    previous = agent.status
+    offline fire once per transition, online <-> busy is an update. With stale_before, only
+    while the heartbeat is still older than that (going offline for silence)."""
     fields = {Agent.status: status, Agent.updated_at: now_iso()}
     if beat:
         fields[Agent.last_heartbeat] = now_iso()
-    Agent.update(fields).where(Agent.id == agent.id).execute()
+    # The update names the status it read: with several processes on PostgreSQL, two of them
+    # may read the same status at once; the second one's update waits for the first's row
+    # lock, then matches nothing, re-reads and finds the transition made (so it fires once),
+    # and a heartbeat committed meanwhile keeps an agent from being taken offline.
+    for _ in range(3):
+        previous = agent.status
+        where = (Agent.id == agent.id) & (Agent.status == previous)
+        if stale_before is not None:
+            where &= Agent.last_heartbeat.is_null() | (Agent.last_heartbeat < stale_before)
+        if Agent.update(fields).where(where).execute():
+            break
+        agent = Agent.get_or_none(Agent.id == agent.id)
+        if agent is None or stale_before is not None:
+            return []  # deleted meanwhile, or no longer silent
+    else:
+        return []
     agent = Agent.get_by_id(agent.id)
     if previous == status:
         return []

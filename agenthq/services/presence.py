@@ -1,5 +1,6 @@
-"""Agent presence driven by sockets and heartbeats: online while an agent has an open
-connection or a fresh heartbeat; agent.online / agent.offline fire once per transition."""
+"""Agent presence rules: an agent is online while it has an open connection or a heartbeat
+(REST, WS, or opening a socket) newer than the presence timeout; agent.online /
+agent.offline fire once per transition. upkeep.py decides when these run."""
 
 from ..clock import iso_ago
 from ..models import Agent
@@ -18,13 +19,17 @@ def beat(agent_id):
     return connected(agent_id)
 
 
-def disconnected(agent_id):
-    """The agent's last socket closed. Closing is an explicit goodbye, so it goes offline now
-    rather than when its last heartbeat expires."""
+def disconnected(agent_id, timeout_seconds):
+    """The agent's last socket closed. With a fresh heartbeat it stays online (a client that
+    reconnects within the timeout, or flaps, emits nothing; the sweep takes it offline once
+    the heartbeat ages out); with a stale one it goes offline now."""
     agent = Agent.get_or_none(Agent.id == agent_id)
     if agent is None or agent.status == "offline":
         return None, []
-    return None, set_status(agent, "offline")
+    cutoff = iso_ago(timeout_seconds)
+    if agent.last_heartbeat and agent.last_heartbeat >= cutoff:
+        return None, []
+    return None, set_status(agent, "offline", stale_before=cutoff)
 
 
 def quiet(timeout_seconds):
@@ -58,6 +63,6 @@ def sweep(timeout_seconds, connected_agent_ids):
     )
     events = []
     for agent in quiet:
-        events.extend(set_status(agent, "offline"))
+        events.extend(set_status(agent, "offline", stale_before=cutoff))
     return None, events
 

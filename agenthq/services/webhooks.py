@@ -126,7 +126,7 @@ def _selected(hook, row):
     if row["channel_id"]:
         # Only what every member may see: never a private or DM channel's events.
         channel_type = Channel.select(Channel.type).where(Channel.id == row["channel_id"]).scalar()
-        if channel_type != "public":
+        if event_kinds.is_private(channel_type):  # a missing channel (None) counts as private
             return False
     return True
 

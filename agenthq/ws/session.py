@@ -61,7 +61,6 @@ class Session(Outbound):
     async def open(self, args):
         """The upgrade is done: authenticate with the query's token, or wait for `auth`."""
         hub = self.hub
-        hub.ensure_started()
         if hub.closing:
             self.close(Close.GOING_AWAY, "server shutting down")
             return
@@ -106,7 +105,7 @@ class Session(Outbound):
         seq = await self.hub.read(stream.newest_seq, identity)
         self.send_text(protocol.connected_frame(self.connection_id, identity, seq, self.config.heartbeat_interval))
         if identity.is_agent:
-            await self.hub.agent_connected(identity.id)
+            await self.hub.upkeep.agent_connected(identity.id)
         await self._resume(ORG_STREAM, seq if since is None else since, replay=since is not None)
 
     def _reject(self, error):
@@ -251,9 +250,5 @@ class Session(Outbound):
         if self.identity is None:
             return
         self.hub.registry.unregister(self)
-        # A shutdown is no goodbye from the agent: it will reconnect to the restarted hub, and
-        # the sweep takes offline those that do not (docs/realtime.md).
-        if self.hub.closing:
-            return
-        if self.identity.is_agent and not self.hub.registry.connections_of_agent(self.identity.id):
-            self.hub.spawn(self.hub.agent_left(self.identity.id), "agent offline")
+        if self.identity.is_agent:
+            self.hub.upkeep.agent_left(self.identity.id)

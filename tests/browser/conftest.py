@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.hub_process import HubProcess
+from tests.support import HubProcess
 
 from .support import Rest
 
@@ -28,7 +28,9 @@ NETWORK_ERRORS = re.compile(r"Failed to load resource|WebSocket connection to .*
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    process = HubProcess(tmp_path_factory.mktemp("hub") / "agenthq.db").start()
+    # A closed agent socket shows offline once the agent's heartbeat (its connect) is older
+    # than the presence timeout: 2 s here rather than 90 s, so the presence tests see it.
+    process = HubProcess(tmp_path_factory.mktemp("hub") / "agenthq.db", env={"AGENTHQ_PRESENCE_TIMEOUT": "2"}).start()
     yield process
     process.stop()
 

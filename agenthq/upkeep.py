@@ -1,0 +1,124 @@
+"""Presence and upkeep: what a hub process does besides answering requests. Sockets opening
+and closing drive presence; a periodic round, started by Hub.start(), takes quiet agents
+offline, closes idle sockets, prunes the event log and the webhook delivery log, and keeps
+the cluster's shared state.
+The presence rules themselves (what is online, when an event fires) are in
+services/presence.py; this module decides when to apply them."""
+
+import asyncio
+import logging
+import time
+
+from . import eventlog
+from .clock import iso_ago
+from .errors import Unavailable
+from .realtime import Close
+from .services import presence, webhooks as webhook_service
+
+log = logging.getLogger("agenthq")
+
+IDLE_INTERVALS = 3  # a socket with no inbound frame for this many heartbeat intervals is cut
+
+
+class Upkeep:
+    def __init__(self, hub):
+        self.hub = hub
+        self._round = None
+
+    # -- presence, driven by sockets --------------------------------------------------------
+
+    async def agent_connected(self, agent_id):
+        """A socket of the agent is open here: it is online and its heartbeat is fresh.
+        Connecting counts as a heartbeat, so an agent that drops and reconnects within the
+        presence timeout emits nothing (docs/realtime.md, Presence)."""
+        cluster = self.hub.cluster
+        if cluster:
+            try:
+                await cluster.presence.connected([agent_id])
+            except cluster.errors as error:  # the next round records it
+                log.warning("could not record agent presence in Redis: %s", error)
+        await self.hub.write(presence.connected, agent_id)
+
+    def agent_left(self, agent_id):
+        """A socket of the agent closed here. If it was its last one (on every process), the
+        agent stays online while its heartbeat is fresh, and goes offline now otherwise."""
+        # A shutdown is no goodbye from the agent: it reconnects to the restarted hub, and
+        # a round there takes offline those that do not.
+        if self.hub.closing or self.hub.registry.connections_of_agent(agent_id):
+            return
+        self.hub.spawn(self._left(agent_id), "agent presence after a socket closed")
+
+    async def _left(self, agent_id):
+        cluster = self.hub.cluster
+        if cluster:
+            try:
+                if await cluster.presence.disconnected(agent_id):
+                    return  # a socket on another process holds it online
+            except cluster.errors as error:  # then the write below is refused too (Redis is away)
+                log.warning("could not read agent presence from Redis: %s", error)
+        await self.hub.write(presence.disconnected, agent_id, self.hub.config.presence_timeout)
+
+    # -- the periodic round -----------------------------------------------------------------
+
+    def start(self):
+        if self._round is None:
+            self._round = asyncio.ensure_future(self._run())
+
+    def stop(self):
+        if self._round is not None:
+            self._round.cancel()
+
+    def interval(self):
+        config = self.hub.config
+        return max(0.05, min(config.heartbeat_interval / 2, config.presence_timeout / 3, 10))
+
+    async def _run(self):
+        config = self.hub.config
+        loop = asyncio.get_running_loop()
+        next_prune = 0.0
+        while True:
+            await asyncio.sleep(self.interval())
+            try:
+                self.close_idle(IDLE_INTERVALS * config.heartbeat_interval)
+                await self.sweep()
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + min(600, config.event_retention / 4)
+                    await self.hub.write(_prune, config.event_retention)
+                    await self.hub.write(webhook_service.prune_deliveries)
+            except Unavailable as error:  # reported where noticed; the next round retries
+                log.info("hub upkeep skipped a round: %s", error)
+            except Exception:  # keep upkeep alive whatever one round hit; it is logged once
+                log.exception("hub upkeep failed")
+
+    def close_idle(self, silence):
+        """§6.3: any inbound frame (a message, a ping, a pong) moves last_message_at; a socket
+        silent for `silence` seconds is a dead peer or a client that forgot us."""
+        cutoff = time.monotonic() - silence
+        for connection in self.hub.registry.all_connections():
+            if connection.last_message_at < cutoff:
+                connection.close(Close.IDLE, "idle: no frame for three heartbeat intervals")
+
+    async def sweep(self):
+        """Take offline, once, the agents with neither a socket (here, or on any live process)
+        nor a heartbeat within the presence timeout."""
+        connected = {c.identity.id for c in self.hub.registry.all_connections() if c.identity.is_agent}
+        if self.hub.cluster:
+            if not self.hub.cluster.available:
+                return  # writes are refused until Redis is back; nothing to keep up
+            connected = await self._cluster_round(connected)
+        await self.hub.write(presence.sweep, self.hub.config.presence_timeout, sorted(connected))
+
+    async def _cluster_round(self, local):
+        """Renew this process's presence entries, put right agents a race took offline, read
+        events whose publish was lost from the log; return the agents connected anywhere."""
+        cluster, local = self.hub.cluster, sorted(local)
+        await cluster.presence.connected(local)
+        if local:
+            await self.hub.write(presence.reassert, local)
+        await cluster.broker.check_tail()
+        quiet = await self.hub.read(presence.quiet, self.hub.config.presence_timeout)
+        return {*local, *await cluster.presence.connected_anywhere(quiet)}
+
+
+def _prune(retention_seconds):
+    return eventlog.prune(iso_ago(retention_seconds)), []
