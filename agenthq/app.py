@@ -4,7 +4,8 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, dms, org, posts, reactions, tasks
+from .handlers import accounts, activity, agents, base, channels, dms, hooks, invites, org, posts, reactions, tasks
+from .handlers import webhooks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -37,6 +38,9 @@ def make_app(config, hub=None):
         *dms.routes,
         *activity.routes,
         *tasks.routes,
+        *invites.routes,
+        *hooks.routes,
+        *webhooks.routes,
         *openapi.routes,
         *ws.routes,
         *pages.routes,

@@ -10,6 +10,11 @@ def _setting(default, help, env=None, flag=None, kind=None):
     return field(default=default, metadata={"help": help, "env": env, "flag": flag, "kind": kind})
 
 
+def _truthy(raw):
+    """An on/off setting from the environment: 1, true, yes or on (any case) is on."""
+    return str(raw).strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Config:
     host: str = _setting("127.0.0.1", "address to listen on", "AGENTHQ_HOST", "--host")
@@ -148,6 +153,40 @@ class Config:
     )
     register_window: float = _setting(
         3600, "seconds over which the allowed sign-ups come back", "AGENTHQ_REGISTER_WINDOW", kind=float
+    )
+    public_url: str = _setting(
+        "", "scheme and host put in invite and incoming-webhook URLs (empty: the request's own)",
+        "AGENTHQ_PUBLIC_URL", "--public-url",
+    )
+    invite_address_limit: int = _setting(
+        10, "invite look-ups or redemptions per client address within invite_window, per endpoint, before 429",
+        "AGENTHQ_INVITE_ADDRESS_LIMIT", kind=int,
+    )
+    invite_window: float = _setting(
+        900, "seconds over which the allowed invite requests come back", "AGENTHQ_INVITE_WINDOW", kind=float
+    )
+    hook_rate: float = _setting(
+        1.0, "posts per second each incoming webhook may make (sustained)", "AGENTHQ_HOOK_RATE", kind=float
+    )
+    hook_burst: int = _setting(30, "posts an incoming webhook may make at once", "AGENTHQ_HOOK_BURST", kind=int)
+    webhook_allow_private: bool = _setting(
+        False, "let outgoing webhooks call loopback, private and link-local addresses (tests, closed networks)",
+        "AGENTHQ_WEBHOOK_ALLOW_PRIVATE", kind=_truthy,
+    )
+    webhook_threads: int = _setting(
+        8, "threads sending outgoing webhook deliveries (one delivery in flight per webhook)",
+        "AGENTHQ_WEBHOOK_THREADS", kind=int,
+    )
+    webhook_timeout: float = _setting(
+        10, "seconds a webhook receiver has to answer 2xx", "AGENTHQ_WEBHOOK_TIMEOUT", kind=float
+    )
+    webhook_retry_base: float = _setting(
+        10, "first retry delay of a failed webhook delivery, seconds (doubled each attempt, capped at 1 h)",
+        "AGENTHQ_WEBHOOK_RETRY_BASE", kind=float,
+    )
+    webhook_poll: float = _setting(
+        0.5, "seconds between the webhook dispatcher's looks at the event log when idle",
+        "AGENTHQ_WEBHOOK_POLL", kind=float,
     )
     log_level: str = _setting("INFO", "logging level", "AGENTHQ_LOG_LEVEL", "--log-level")
 

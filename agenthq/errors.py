@@ -110,3 +110,17 @@ class RateLimited(ApiError):
 
 class Unavailable(ApiError):
     status, code, default_message = 503, "UNAVAILABLE", "Service temporarily unavailable"
+
+
+class Gone(ApiError):
+    """410: the thing existed and can never be used again (an expired or revoked invite)."""
+
+    status = 410
+
+    def __init__(self, code, message):
+        self.code = code
+        super().__init__(message)
+
+
+class InvalidInviteType(ApiError):
+    status, code, default_message = 400, "INVALID_INVITE_TYPE", "This invite is for the other kind of account"

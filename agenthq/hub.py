@@ -16,6 +16,7 @@ from .passwords import Passwords
 from .realtime import Close, Registry
 from .storage import Storage
 from .upkeep import Upkeep
+from .webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("agenthq")
 
@@ -51,6 +52,8 @@ class Hub:
         self.authenticating = set()
         self.closing = False
         self._tasks = set()  # spawned work, awaited by shutdown
+        # Outgoing webhooks follow the event log off the request path (agenthq/webhooks/).
+        self.webhooks = Dispatcher(self)
 
     async def read(self, fn, *args):
         return await self.storage.read(fn, *args)
@@ -118,12 +121,14 @@ class Hub:
         if self.cluster:
             await self.cluster.start()
         self.upkeep.start()
+        self.webhooks.start()
 
     async def shutdown(self, drain_seconds):
         """Close every socket with 1001 (after what is queued is flushed) and give requests
         in flight, closing sockets and background writes up to drain_seconds to finish."""
         self.closing = True
         self.upkeep.stop()
+        await self.webhooks.stop()
         for connection in [*self.authenticating, *self.registry.all_connections()]:
             connection.close(Close.GOING_AWAY, "server shutting down")
         loop = asyncio.get_running_loop()
@@ -139,5 +144,6 @@ class Hub:
 
     def close(self):
         self.upkeep.stop()
+        self.webhooks.close()
         self.storage.close()
         self.passwords.close()

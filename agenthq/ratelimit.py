@@ -127,6 +127,24 @@ class RateLimits:
         register_window = max(1.0, float(config.register_window))
         self.register = buckets(config.register_address_limit / register_window, config.register_address_limit)
 
+        invite_window = max(1.0, float(config.invite_window))
+        self.invites = buckets(config.invite_address_limit / invite_window, config.invite_address_limit)
+
+        self.hooks = buckets(config.hook_rate, config.hook_burst)
+
+    async def check_hook(self, hook_id):
+        """POST /hooks/<token>: per hook, whoever sends (a leaked URL floods one channel at most so fast)."""
+        wait = await self.hooks.take("hook:" + hook_id)
+        if wait:
+            raise RateLimited(wait, "Too many posts to this webhook; slow down")
+
+    async def check_invite(self, endpoint, address):
+        """GET /auth/invites/:token and the two redemptions take no credentials: each spends
+        its client address's budget, counted apart per endpoint, so tokens cannot be guessed."""
+        wait = await self.invites.take(f"invite:{endpoint}:{address or 'unknown'}")
+        if wait:
+            raise RateLimited(wait, "Too many invite requests from this address; try again later")
+
     async def check_request(self, identity):
         wait = await self.rest.take(identity.id)
         if wait:

@@ -3,6 +3,7 @@
 import re
 
 from .errors import ValidationError
+from .events import KINDS
 from .validation import (
     PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList,
     Timestamp,
@@ -169,3 +170,52 @@ _EMOJI_CHAR = ("[^\\u0000-\\u001f\\u007f-\\u009f\\u0085\\u00a0\\u1680\\u2000-\\u
                "\\u2029\\u202f\\u205f\\u3000\\u001c-\\u0020]")
 EMOJI_PATTERN = f"^(?::{_EMOJI_CHAR}{{1,32}}:|{_EMOJI_CHAR}{{1,32}})$"
 REACT = Schema(emoji=Str(min_len=1, max_len=34, pattern=EMOJI_PATTERN))
+
+INVITE_TYPES = ("agent", "user")
+INVITE_STATUSES = ("pending", "redeemed", "expired", "revoked")
+CREATE_AGENT_INVITE = Schema()
+CREATE_USER_INVITE = Schema(email=Email(), role=Choice(("member", "admin"), default="member"))
+LIST_INVITES = query_schema(
+    type=Choice(INVITE_TYPES, required=False), status=Choice(INVITE_STATUSES, required=False)
+)
+REDEEM_AGENT_INVITE = Schema(
+    token=Str(min_len=1, max_len=200),
+    agentName=Str(**NAME),
+    description=Str(max_len=2000, default=""),
+    capabilities=StrList(default=list),
+)
+REDEEM_USER_INVITE = Schema(
+    token=Str(min_len=1, max_len=200),
+    name=Str(**NAME),
+    password=Str(min_len=8, max_len=256),
+)
+
+CREATE_INCOMING_WEBHOOK = Schema(
+    name=Str(**NAME), channel_id=ChannelRef(), description=Str(max_len=2000, default=""),
+)
+PATCH_INCOMING_WEBHOOK = Schema(
+    name=Str(required=False, **NAME), channel_id=ChannelRef(required=False),
+    description=Str(required=False, nullable=True, max_len=2000),
+)
+# What POST /hooks/<token> posts, once Slack's {text} has been read as content.
+HOOK_POST = Schema(
+    content=Str(min_len=1, max_len=20000, blank=False),
+    type=Choice(POST_TYPES, default="update"),
+    title=Str(required=False, nullable=True, max_len=300),
+    metadata=Object(required=False),
+)
+
+WEBHOOK_URL = {"min_len": 1, "max_len": 2000, "pattern": r"^https?://[^\s/?#]+[\s\S]*$"}
+# What an outgoing webhook may select: "*" or the names events.py marks webhook-safe.
+WEBHOOK_EVENTS = {"max_items": 50, "max_len": 100, "min_items": 1,
+                  "choices": ("*", *sorted(kind.name for kind in KINDS if kind.webhook))}
+CREATE_WEBHOOK = Schema(
+    url=Str(**WEBHOOK_URL), events=StrList(**WEBHOOK_EVENTS),
+    secret=Str(required=False, min_len=16, max_len=200),
+)
+PATCH_WEBHOOK = Schema(
+    url=Str(required=False, **WEBHOOK_URL), events=StrList(required=False, **WEBHOOK_EVENTS),
+    secret=Str(required=False, min_len=16, max_len=200), active=Flag(required=False),
+)
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+LIST_DELIVERIES = query_schema(status=Choice(DELIVERY_STATUSES, required=False))

@@ -1,6 +1,7 @@
 """Presence and upkeep: what a hub process does besides answering requests. Sockets opening
 and closing drive presence; a periodic round, started by Hub.start(), takes quiet agents
-offline, closes idle sockets, prunes the event log and keeps the cluster's shared state.
+offline, closes idle sockets, prunes the event log and the webhook delivery log, and keeps
+the cluster's shared state.
 The presence rules themselves (what is online, when an event fires) are in
 services/presence.py; this module decides when to apply them."""
 
@@ -12,7 +13,7 @@ from . import eventlog, lease_sweep
 from .clock import iso_ago
 from .errors import Unavailable
 from .realtime import Close
-from .services import presence
+from .services import presence, webhooks as webhook_service
 
 log = logging.getLogger("agenthq")
 
@@ -86,6 +87,7 @@ class Upkeep:
                 if loop.time() >= next_prune:
                     next_prune = loop.time() + min(600, config.event_retention / 4)
                     await self.hub.write(_prune, config.event_retention)
+                    await self.hub.write(webhook_service.prune_deliveries)
             except Unavailable as error:  # reported where noticed; the next round retries
                 log.info("hub upkeep skipped a round: %s", error)
             except Exception:  # keep upkeep alive whatever one round hit; it is logged once

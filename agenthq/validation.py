@@ -142,9 +142,10 @@ class Object(Field):
 class StrList(Field):
     json_type = "array"
 
-    def __init__(self, max_items=100, max_len=100, **kw):
+    def __init__(self, max_items=100, max_len=100, min_items=0, choices=None, **kw):
         super().__init__(**kw)
         self.max_items, self.max_len = max_items, max_len
+        self.min_items, self.choices = min_items, choices
 
     def clean(self, name, value):
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -153,6 +154,12 @@ class StrList(Field):
             raise ValidationError(name, f"{name} must have at most {self.max_items} items")
         if any(len(item) > self.max_len or not item.strip() for item in value):
             raise ValidationError(name, f"{name} items must be 1 to {self.max_len} characters")
+        if len(value) < self.min_items:
+            raise ValidationError(name, f"{name} must have at least {self.min_items} item(s)")
+        if self.choices is not None:
+            for item in value:
+                if item not in self.choices:
+                    raise ValidationError(name, f"{name} cannot hold {item!r}; choose from {', '.join(self.choices)}")
         return value
 
     def from_query(self, name, raw):

@@ -21,7 +21,7 @@ MARK = "quokkamarker"  # a word only the first organization writes
 
 @pytest.fixture
 def config_overrides():
-    return {"rest_rate": 0}
+    return {"rest_rate": 0, "webhook_allow_private": True}
 
 
 async def populate(api, ws_connect, mark):
@@ -38,6 +38,11 @@ async def populate(api, ws_connect, mark):
                         status=201)
     hidden_task = await api.ok("POST", f"{API}/tasks", {"title": f"{mark} hidden task", "channel_id": private["id"]},
                                token=org.token, status=201)
+    invite = await api.ok("POST", f"{API}/invites/agent", {}, token=org.token, status=201)
+    hook = await api.ok("POST", f"{API}/incoming-webhooks", {"name": f"{mark}-hook", "channel_id": general},
+                        token=org.token, status=201)
+    webhook = await api.ok("POST", f"{API}/webhooks", {"url": f"http://127.0.0.1:9/{mark}", "events": ["*"]},
+                           token=org.token, status=201)
     # A DM, a reaction, a pin and an edit (SPEC §10-11).
     dm = await api.ok("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
                       status=201)
@@ -49,17 +54,21 @@ async def populate(api, ws_connect, mark):
                            token=org.token, status=201)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
             "private": private["id"], "secret": secret, "dm": dm["id"], "task": task, "hidden_task": hidden_task,
-            "dm_task": dm_task}
+            "dm_task": dm_task, "invite": invite["invite"]["id"], "hook": hook["hook"]["id"], "webhook": webhook["id"]}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"], a["dm"], a["task"]["id"], a["hidden_task"]["id"], a["dm_task"]["id"]}
+            a["private"], a["secret"]["id"], a["dm"], a["task"]["id"], a["hidden_task"]["id"], a["dm_task"]["id"],
+            a["invite"], a["hook"], a["webhook"]}
 
 
 def path_value(name, a):
     return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
-            "user_id": a["org"].owner["id"], "emoji": "eyes", "task_id": a["task"]["id"]}[name]
+            "user_id": a["org"].owner["id"], "emoji": "eyes", "task_id": a["task"]["id"],
+            "invite_id": a["invite"], "hook_id": a["hook"], "webhook_id": a["webhook"],
+            # An invite's token is its credential, not an id of the first organization.
+            "token": "AHQ-aaaaaaaaaa-bbbbbbbbbbbb"}[name]
 
 
 def body_for(schema, a):
@@ -74,9 +83,11 @@ def body_for(schema, a):
         elif isinstance(field, Object):
             body[name] = {"k": "v"}
         elif isinstance(field, StrList):
-            body[name] = ["walker"]
+            body[name] = [field.choices[0]] if field.choices else ["walker"]
         elif isinstance(field, Timestamp):
             body[name] = "2026-01-01T00:00:00.000Z"
+        elif name == "url":
+            body[name] = "http://127.0.0.1:9/walker"
         elif isinstance(field, Int):
             body[name] = field.minimum or 1
         elif isinstance(field, Str):

@@ -19,6 +19,8 @@ def config_table():
             default = "./agenthq.db where the hub starts (run.py: beside run.py)"
         elif field.name == "redis":
             default = "(none: one process)"
+        elif field.name == "public_url":
+            default = "(the request's own)"
         elif default == ():
             default = "(none)"
         elif default == "":

@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..client import AgentHQClient, AgentHQError, credentials
-from . import commands, messaging, task_commands
+from . import commands, integrations, messaging, task_commands
 from .output import Printer, clean
 
 S = argparse.SUPPRESS
@@ -73,6 +73,7 @@ def build_parser():
     p.add_argument("--limit", type=int, default=20)
     messaging.add_commands(sub, command)
     task_commands.add_parser(sub, common)
+    integrations.add_commands(sub, common)
     return parser
 
 

@@ -23,6 +23,8 @@ from .tables import (
     ChannelMember,
     Event,
     IdField,
+    IncomingWebhook,
+    Invite,
     JSONField,
     Meta,
     Organization,
@@ -34,6 +36,8 @@ from .tables import (
     Task,
     TimeField,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 
 __all__ = [
@@ -41,7 +45,7 @@ __all__ = [
     "insert_row", "next_seq", "select_rows", "new_id",
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
-    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField", "Task", "TimeField",
-    "User",
+    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "IncomingWebhook",
+    "Invite", "JSONField", "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField",
+    "Task", "TimeField", "User", "Webhook", "WebhookDelivery",
 ]

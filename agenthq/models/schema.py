@@ -4,9 +4,9 @@ database, the version), and the facts kept with it (the generated signing secret
 import secrets
 
 from .db import connect, database, is_postgres
-from .tables import MODELS, Meta
+from .tables import MODELS, IncomingWebhook, Invite, Meta, Webhook, WebhookDelivery
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -82,8 +82,17 @@ def _add_post_edits_and_pins(db):
             db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" TEXT')
 
 
+def _add_invites_and_hooks(db):
+    # Version 6: invites and webhooks, incoming and outgoing (§13, §14). New tables only,
+    # which create_tables has made already (safe=True); nothing to change in existing rows.
+    db.create_tables([Invite, IncomingWebhook, Webhook, WebhookDelivery], safe=True)
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins}
+MIGRATIONS = {
+    1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins,
+    5: _add_invites_and_hooks,
+}
 
 
 def open_database(target):

@@ -60,10 +60,13 @@ def _field_schema(field, in_query):
     if isinstance(field, StrList):
         if in_query:
             return {"type": "string", "description": f"comma-separated, at most {field.max_items} items"}
-        return {
-            "type": "array", "maxItems": field.max_items,
-            "items": {"type": "string", "maxLength": field.max_len, "pattern": NOT_BLANK},
-        }
+        items = {"type": "string", "maxLength": field.max_len, "pattern": NOT_BLANK}
+        if field.choices is not None:
+            items = {"type": "string", "enum": list(field.choices)}
+        schema = {"type": "array", "maxItems": field.max_items, "items": items}
+        if field.min_items:
+            schema["minItems"] = field.min_items
+        return schema
     raise TypeError(f"no OpenAPI form for {type(field).__name__}")
 
 

@@ -4,7 +4,7 @@ credentials; 404 with a path id; 503 with the envelope), and the ids it hands to
 operations (OpenAPI links, which schemathesis' stateful phase follows). Keyed by method and
 path as served; tests/test_openapi.py fails on an operation without a note or a stale note."""
 
-from ..models import Post
+from ..models import Post, Webhook
 from .fields import ID
 from .resources import OBJECT, STRING, TIME, obj, ref, resource_schema
 
@@ -16,6 +16,14 @@ POST_DETAIL = obj({
     "thread_truncated": {"type": "boolean"}, "authors": {"type": "object", "additionalProperties": ref("Author")},
     "author": ref("Author"),
 })
+NULLABLE_STRING = {"type": "string", "nullable": True}
+NULLABLE_INT = {"type": "integer", "nullable": True}
+# What creating (or rotating) an invite or an incoming webhook answers: its token, shown once (§13-14).
+INVITE_MADE = obj({"invite": ref("Invite"), "token": STRING, "url": STRING})
+HOOK_MADE = obj({"hook": ref("IncomingWebhook"), "url": STRING, "token": STRING})
+INVITE_SEEN = obj({"invite": obj({
+    "id": ID, "invite_type": STRING, "email": NULLABLE_STRING, "role": NULLABLE_STRING, "status": STRING,
+    "expires_at": TIME, "org_name": STRING})})
 ME = {"oneOf": [
     obj({"type": {"type": "string", "enum": ["user"]}, "user": ref("User"), "org": ref("Organization")}),
     obj({"type": {"type": "string", "enum": ["agent"]}, "agent": ref("Agent"), "org": ref("Organization")}),
@@ -111,4 +119,46 @@ NOTES = {
     # activity
     "GET /api/v1/activity": dict(summary="the activity log, newest first"),
     "POST /api/v1/activity": dict(summary="add to the activity log"),
+    # invites (§13)
+    "POST /api/v1/invites/agent": dict(summary="invite an agent: a one-use URL (owner, admin)", errors=(403,),
+                                       data=INVITE_MADE),
+    "POST /api/v1/invites/user": dict(summary="invite a person by email (owner, admin)", errors=(403, 409),
+                                      data=INVITE_MADE),
+    "GET /api/v1/invites": dict(summary="the organization's invites, newest first (owner, admin)", errors=(403,)),
+    "POST /api/v1/invites/{invite_id}/revoke": dict(summary="revoke a pending invite (owner, admin)",
+                                                    errors=(403, 409)),
+    "GET /api/v1/auth/invites/{token}": dict(summary="what an invite is for", errors=(429,), data=INVITE_SEEN),
+    "POST /api/v1/auth/invites/redeem": dict(
+        summary="join as an agent with an agent invite", errors=(404, 409, 410, 429),
+        data=obj({"agent": ref("Agent"), "apiKey": STRING, "orgId": ID})),
+    "POST /api/v1/auth/invites/redeem-user": dict(
+        summary="join as a person with a user invite", errors=(404, 409, 410, 429),
+        data=obj({"user": ref("User"), "org": ref("Organization"), **TOKENS})),
+    # incoming webhooks (§14.1); POST /hooks/{token} itself is outside /api/v1 (docs/api.md)
+    "GET /api/v1/incoming-webhooks": dict(summary="the organization's incoming webhooks (owner, admin)",
+                                          errors=(403,)),
+    "POST /api/v1/incoming-webhooks": dict(summary="a URL that posts into a channel (owner, admin)",
+                                           errors=(403, 404), data=HOOK_MADE),
+    "PATCH /api/v1/incoming-webhooks/{hook_id}": dict(summary="rename, move or describe a hook (owner, admin)",
+                                                      errors=(403,)),
+    "DELETE /api/v1/incoming-webhooks/{hook_id}": dict(summary="delete a hook (owner, admin)", errors=(403,),
+                                                       data=flag("deleted")),
+    "POST /api/v1/incoming-webhooks/{hook_id}/rotate": dict(summary="a new URL; the old one stops at once",
+                                                            errors=(403,), data=HOOK_MADE),
+    # outgoing webhooks (§14.2)
+    "GET /api/v1/webhooks": dict(summary="the organization's outgoing webhooks (owner, admin)", errors=(403,)),
+    "POST /api/v1/webhooks": dict(
+        summary="send selected events to a URL, signed (owner, admin); the secret is shown once", errors=(403,),
+        data=obj({**resource_schema(Webhook)["properties"], "has_secret": {"type": "boolean", "enum": [True]},
+                  "secret": STRING})),
+    "GET /api/v1/webhooks/{webhook_id}": dict(summary="one webhook (owner, admin)", errors=(403,)),
+    "PATCH /api/v1/webhooks/{webhook_id}": dict(summary="change a webhook (owner, admin)", errors=(403,)),
+    "DELETE /api/v1/webhooks/{webhook_id}": dict(summary="delete a webhook (owner, admin)", errors=(403,),
+                                                 data=flag("deleted")),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": dict(summary="its deliveries, newest first (kept 7 days)",
+                                                         errors=(403,)),
+    "POST /api/v1/webhooks/{webhook_id}/test": dict(
+        summary="send a test ping now, outside the queue", errors=(403,),
+        data=obj({"delivered": {"type": "boolean"}, "response_status": NULLABLE_INT, "error": NULLABLE_STRING,
+                  "duration_ms": {"type": "integer"}})),
 }

@@ -21,8 +21,9 @@ ERROR_TEXT = {
     401: "UNAUTHORIZED, INVALID_TOKEN or INVALID_API_KEY (INVALID_CREDENTIALS for sign-in)",
     403: "FORBIDDEN: role or ownership forbids it",
     404: "NOT_FOUND: no such resource in the caller's organization",
-    409: "ORG_EXISTS, EMAIL_EXISTS or CHANNEL_EXISTS; for tasks TASK_CLAIMED, TASK_ASSIGNED, TASK_CLOSED, "
-         "NOT_CLAIMED or LEASE_EXPIRED",
+    409: "ORG_EXISTS, EMAIL_EXISTS, CHANNEL_EXISTS, TOKEN_ALREADY_USED, PENDING_INVITE_EXISTS or INVALID_STATUS; "
+         "for tasks TASK_CLAIMED, TASK_ASSIGNED, TASK_CLOSED, NOT_CLAIMED or LEASE_EXPIRED",
+    410: "TOKEN_EXPIRED or TOKEN_REVOKED: the invite can never be used",
     413: "PAYLOAD_TOO_LARGE",
     429: "RATE_LIMITED, with Retry-After",
     503: "UNAVAILABLE: the database cannot be written (disk full, read-only); reads keep working",

@@ -6,7 +6,8 @@ from peewee import BooleanField, IntegerField
 
 from .. import schemas
 from ..models import (
-    Activity, Agent, Channel, IdField, JSONField, Organization, Post, PostEdit, Reaction, Task, TimeField, User,
+    Activity, Agent, Channel, IdField, IncomingWebhook, Invite, JSONField, Organization, Post, PostEdit, Reaction,
+    Task, TimeField, User, Webhook, WebhookDelivery,
 )
 from .fields import ID, TIMESTAMP
 
@@ -15,7 +16,8 @@ TIME = {"type": "string", "pattern": TIMESTAMP}
 OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
-RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Reaction, PostEdit, Task)
+RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Reaction, PostEdit, Task, Invite, IncomingWebhook,
+             Webhook, WebhookDelivery)
 
 # The one fact a column cannot tell: which of its values are allowed.
 ENUMS = {
@@ -23,13 +25,16 @@ ENUMS = {
     (Agent, "status"): schemas.AGENT_STATUSES,
     (Channel, "type"): schemas.CHANNEL_LIST_TYPES,  # dm too (§11)
     (Post, "type"): schemas.POST_TYPES,
-    (Post, "author_type"): schemas.MEMBER_TYPES,
+    (Post, "author_type"): (*schemas.MEMBER_TYPES, "integration"),  # an incoming webhook's post (§14.1)
     (Activity, "actor_type"): schemas.MEMBER_TYPES,
     (Task, "status"): schemas.TASK_STATUSES,
     (Task, "priority"): schemas.TASK_PRIORITIES,
     (Task, "assigned_type"): schemas.MEMBER_TYPES,
     (Task, "created_by_type"): schemas.MEMBER_TYPES,
     (Reaction, "author_type"): schemas.MEMBER_TYPES,
+    (Invite, "invite_type"): schemas.INVITE_TYPES,
+    (Invite, "status"): schemas.INVITE_STATUSES,
+    (WebhookDelivery, "status"): schemas.DELIVERY_STATUSES,
 }
 
 
@@ -76,6 +81,9 @@ def components():
     found["Post"]["required"].append("reactions")
     found["Channel"]["properties"].update(member_id=dict(ID), member_name=dict(STRING), member_type={
         "type": "string", "enum": list(schemas.MEMBER_TYPES)})
+    # Computed: a webhook answers has_secret (always true) in place of its secret (§14.2).
+    found["Webhook"]["properties"]["has_secret"] = {"type": "boolean", "enum": [True]}
+    found["Webhook"]["required"].append("has_secret")
     found["Person"] = obj({"id": ID, "org_id": ID, "name": STRING,
                            "role": {"type": "string", "enum": ["owner", "admin", "member"]}, "created_at": TIME})
     found["Person"]["properties"]["email"] = dict(STRING)  # oneself, and owner/admin asking
@@ -90,7 +98,8 @@ def components():
 
 # The resource a path's answers are, by its last collection segment: /channels/{id}/posts is Post.
 COLLECTIONS = {"org": "Organization", "agents": "Agent", "channels": "Channel", "posts": "Post",
-               "activity": "Activity", "tasks": "Task"}
+               "activity": "Activity", "tasks": "Task", "invites": "Invite", "incoming-webhooks": "IncomingWebhook",
+               "webhooks": "Webhook", "deliveries": "WebhookDelivery"}
 
 
 def path_resource(path):
