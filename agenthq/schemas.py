@@ -74,8 +74,10 @@ LIST_POSTS = query_schema(
     type=Choice(POST_TYPES, required=False),
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
+    include_replies=Choice(("true", "false"), required=False),
 )
-SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
+SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500), include_replies=Choice(("true", "false"), required=False))
+CHANNEL_POSTS = query_schema(include_replies=Choice(("true", "false"), required=False))
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
     content=Str(required=False, min_len=1, max_len=20000, blank=False),

@@ -38,8 +38,16 @@ class PostHandler(BaseHandler):
         self.reply(await self.hub.write(posts.delete, self.identity, post_id))
 
 
+class ThreadHandler(BaseHandler):
+    async def get(self, post_id):
+        query = self.query(schemas.LIST)
+        items, pagination = await self.hub.read(posts.thread, self.identity, post_id, query)
+        self.reply(items, pagination=pagination)
+
+
 routes = [
     (r"/api/v1/posts", PostsHandler),
     (r"/api/v1/posts/search", PostSearchHandler),
     (r"/api/v1/posts/([^/]+)", PostHandler),
+    (r"/api/v1/posts/([^/]+)/thread", ThreadHandler),
 ]

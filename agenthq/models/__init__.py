@@ -31,6 +31,7 @@ from .tables import (
     StringField,
     TimeField,
     User,
+    public_post,
 )
 
 __all__ = [
@@ -39,5 +40,5 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
+    "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User", "public_post",
 ]

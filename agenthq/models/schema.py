@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -73,8 +73,37 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _add_post_threads(db):
+    # Version 5: threads (root_id, reply_count, last_reply_at) and the post's seq. Existing
+    # replies get their root and roots their counts here, once; seq stays NULL on old posts
+    # (they count as read everywhere, services/readstate.py).
+    have = {column.name for column in db.get_columns("post")}
+    for name, kind in (("root_id", "TEXT"), ("reply_count", "INTEGER NOT NULL DEFAULT 0"),
+                       ("last_reply_at", "TEXT"), ("seq", "INTEGER")):
+        if name not in have:
+            db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" {kind}')
+    parents = dict(db.execute_sql('SELECT "id", "parent_id" FROM "post" WHERE "parent_id" IS NOT NULL').fetchall())
+    param = db.param
+    for post_id in parents:
+        root, seen = parents[post_id], {post_id}
+        while root in parents and root not in seen:  # a corrupt cycle of parent_ids ends too
+            seen.add(root)
+            root = parents[root]
+        db.execute_sql(f'UPDATE "post" SET "root_id" = {param} WHERE "id" = {param}', (root, post_id))
+    db.execute_sql(
+        'UPDATE "post" SET "reply_count" = (SELECT count(*) FROM "post" AS r WHERE r."root_id" = "post"."id"), '
+        '"last_reply_at" = (SELECT max(r."created_at") FROM "post" AS r WHERE r."root_id" = "post"."id") '
+        'WHERE "root_id" IS NULL'
+    )
+
+
+# Indexes on columns a migration adds, so made once the migrations have run. root_id: GET
+# /posts/:id/thread and the subtree delete read a thread by it.
+LATE_INDEXES = ('CREATE INDEX IF NOT EXISTS "post_root_id_id" ON "post" ("root_id", "id")',)
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_threads}
 
 
 def open_database(target):
@@ -100,6 +129,8 @@ def open_database(target):
                 f"database schema version {version} is newer than this AgentHQ ({SCHEMA_VERSION})"
             )
         Meta.set_value("schema_version", version)
+        for statement in LATE_INDEXES:
+            db.execute_sql(statement)
     db.close()
     return db
 

@@ -72,6 +72,7 @@ NOTES = {
     "POST /api/v1/posts": dict(summary="post to a channel", errors=(404,), provides={"post_id": "$response.body#/data/id"}),
     "GET /api/v1/posts/search": dict(summary="full-text search, best match first"),
     "GET /api/v1/posts/{post_id}": dict(summary="one post, with its thread and authors", data=POST_DETAIL),
+    "GET /api/v1/posts/{post_id}/thread": dict(summary="the thread of a post: its root, then every reply, oldest first"),
     "PATCH /api/v1/posts/{post_id}": dict(summary="edit a post (author, owner, admin)", errors=(403,)),
     "DELETE /api/v1/posts/{post_id}": dict(summary="delete a post (author, owner, admin)", errors=(403,),
                                            data=flag("deleted")),

@@ -80,4 +80,5 @@ def add_member(identity, channel_id, data):
 
 
 def list_posts(identity, channel_id, query):
-    return channel_page(access_channel(identity, channel_id).id, query["page"], query["limit"])
+    channel = access_channel(identity, channel_id)
+    return channel_page(channel.id, query["page"], query["limit"], query.get("include_replies") == "true")

@@ -5,8 +5,8 @@ import re
 from .. import eventlog
 from ..clock import now_iso
 from ..errors import Forbidden
-from ..models import Agent, Post, User, insert_row, database, is_postgres
-from . import activity
+from ..models import Agent, Channel, Post, User, insert_row, database, is_postgres, next_seq, public_post
+from . import activity, threads
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
@@ -14,6 +14,7 @@ def create(identity, data, html=None):
     """`html`: the content already rendered for the page (the caller renders it before the
     write, off the loop and outside this transaction); None leaves the page its plain text."""
     parent_id = data.get("parent_id")
+    parent = None
     if parent_id:
         # A reply goes beside its parent whatever channel_id names (§6.2): the Go CLI's
         # `post reply` sends none, and agents answering a question often send the wrong one.
@@ -21,20 +22,31 @@ def create(identity, data, html=None):
         channel = access_channel(identity, parent.channel_id, what="parent post")
     else:  # the schema requires one of the two
         channel = access_channel(identity, data["channel_id"])
+    metadata = dict(data.get("metadata") or {})
+    metadata.pop("reply_count", None)  # the server's mirror of reply_count (§7), never a client's
+    seq = next_seq(identity.org_id)  # the post keeps the seq of its post.created
     post = Post(**insert_row(
         Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
-        type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
-        parent_id=parent_id, html=html,
+        type=data["type"], title=data.get("title"), content=data["content"], metadata=metadata,
+        parent_id=parent_id, html=html, root_id=threads.root_of(parent) if parent else None, seq=seq,
     )).to_dict()
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
-    return post, [eventlog.post_event("post.created", post, channel.type)]
+    found = [eventlog.post_event("post.created", post, channel.type, seq=seq)]
+    if parent is not None:
+        found.append(threads.thread_updated(
+            post["root_id"], identity.org_id, channel.id, channel.type != "public", reply=post))
+    return post, found
 
 
 def list_posts(identity, query):
     filters = ("type", "author_id", "since")
+    replies = query.get("include_replies") == "true"
     if query.get("channel_id") and not any(query.get(name) for name in filters):
-        return channel_page(access_channel(identity, query["channel_id"]).id, query["page"], query["limit"])
+        channel_id = access_channel(identity, query["channel_id"]).id
+        return channel_page(channel_id, query["page"], query["limit"], replies)
     rows = Post.select()
+    if not replies:
+        rows = rows.where(Post.parent_id.is_null())
     if query.get("channel_id"):
         rows = rows.where(Post.channel_id == access_channel(identity, query["channel_id"]).id)
     else:
@@ -45,7 +57,8 @@ def list_posts(identity, query):
         rows = rows.where(Post.author_id == identity_ref(identity, query["author_id"]))
     if query.get("since"):
         rows = rows.where(Post.created_at > query["since"])
-    return paginate_fields(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.FIELDS)
+    items, pagination = paginate_fields(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.FIELDS)
+    return [public_post(item) for item in items], pagination
 
 
 def fts_query(text):
@@ -61,19 +74,20 @@ def search(identity, query):
     if not words:
         return [], {"page": page, "limit": limit, "total": 0, "hasMore": False}
     readable_sql, readable_params = readable_channel_ids(identity).sql()
+    roots = "" if query.get("include_replies") == "true" else " AND p.parent_id IS NULL"  # §7
     run = _search_postgres if is_postgres() else _search_sqlite
-    total, rows = run(words, identity.org_id, readable_sql, readable_params, limit, (page - 1) * limit)
+    total, rows = run(words, identity.org_id, readable_sql, readable_params, limit, (page - 1) * limit, roots)
     items = [post.to_dict() for post in rows]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
-def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset):
+def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset, roots):
     # CROSS JOIN makes SQLite run the MATCH once and look each hit's post up by rowid. With a
     # plain JOIN it may walk the org's posts instead and re-run the MATCH for every one of
     # them: 20 s for a 40-word query over 4,000 posts. The cost now follows the hits, and the
     # storage's time budget bounds a query whose hits are many.
     source = f"FROM post_fts CROSS JOIN post AS p ON p.rowid = post_fts.rowid WHERE post_fts MATCH ? " \
-        f"AND p.org_id = ? AND p.channel_id IN ({readable_sql})"
+        f"AND p.org_id = ? AND p.channel_id IN ({readable_sql}){roots}"
     params = [fts_query(" ".join(words)), org_id, *readable_params]
     total = database.execute_sql(f"SELECT count(*) {source}", params).fetchone()[0]
     rows = Post.raw(
@@ -89,8 +103,8 @@ def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset):
 POSTGRES_MATCH = "plainto_tsquery('agenthq_text', %s)"
 
 
-def _search_postgres(words, org_id, readable_sql, readable_params, limit, offset):
-    where = f"p.search @@ {POSTGRES_MATCH} AND p.org_id = %s AND p.channel_id IN ({readable_sql})"
+def _search_postgres(words, org_id, readable_sql, readable_params, limit, offset, roots):
+    where = f"p.search @@ {POSTGRES_MATCH} AND p.org_id = %s AND p.channel_id IN ({readable_sql}){roots}"
     params = [" ".join(words), org_id, *readable_params]
     total = database.execute_sql(f"SELECT count(*) FROM post AS p WHERE {where}", params).fetchone()[0]
     columns = ", ".join(f"p.{name}" for name in Post.FIELDS)
@@ -138,6 +152,10 @@ def thread_of(post):
     return [row.to_dict() for row in rows]
 
 
+def thread(identity, post_id, query):
+    return threads.thread_page(identity, post_id, query)
+
+
 def author_names(posts):
     """{id: {id, name, type}} for the authors of posts; one whose row is gone (a deleted agent)
     or who has no name table (an integration) is named by its id, as the original did."""
@@ -176,7 +194,12 @@ def delete(identity, post_id):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can delete this post")
-    data = post.to_dict()
-    post.delete_instance()
-    activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id})
-    return {"deleted": True}, [eventlog.post_event("post.deleted", data)]
+    # The subtree goes in this one transaction, replies before their parents (§7).
+    doomed = threads.subtree(post)
+    Post.delete().where(Post.id.in_([row["id"] for row in doomed])).execute()
+    activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id, "count": len(doomed)})
+    channel_type = Channel.select(Channel.type).where(Channel.id == post.channel_id).scalar()
+    found = [eventlog.post_event("post.deleted", row, channel_type) for row in doomed]
+    if post.root_id:
+        found.append(threads.thread_updated(post.root_id, post.org_id, post.channel_id, channel_type != "public"))
+    return {"deleted": True}, [event for event in found if event is not None]
