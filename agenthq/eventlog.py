@@ -7,7 +7,7 @@ import dataclasses
 from . import events
 from .clock import now_iso
 from .events import CHANNEL, IDENTITY, MEMBERS, ORG, Event
-from .models import Channel, ChannelMember, Organization, insert_row, next_seq
+from .models import Channel, ChannelMember, Organization, insert_many, insert_row, next_seq
 from .models import Event as EventRow
 
 
@@ -24,6 +24,23 @@ def record(draft, seq=None):
         channel_id=event.channel_id, recipient_id=event.recipient_id, data=event.data, timestamp=event.timestamp,
     )
     return event
+
+
+def record_many(drafts):
+    """record() for many IDENTITY events of one organization at once (a notification per
+    member of an @channel post): one seq block, one executemany."""
+    if not drafts:
+        return []
+    last = next_seq(drafts[0].org_id, len(drafts))
+    stamp = now_iso()
+    found = [Event(d.org_id, last - len(drafts) + 1 + i, d.type, d.audience, d.channel_id, d.data, stamp,
+                   None, d.recipient_id) for i, d in enumerate(drafts)]
+    data = EventRow._meta.fields["data"]
+    insert_many(EventRow, ("org_id", "seq", "type", "audience", "channel_id", "recipient_id", "data", "timestamp"), [
+        (e.org_id, e.seq, e.type, e.audience, e.channel_id, e.recipient_id, data.db_value(e.data), e.timestamp)
+        for e in found
+    ])
+    return found
 
 
 def post_event(name, post, channel_type=None, seq=None):

@@ -1,7 +1,7 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
 )
 
@@ -77,6 +77,11 @@ LIST_POSTS = query_schema(
     include_replies=Choice(("true", "false"), required=False),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500), include_replies=Choice(("true", "false"), required=False))
+# §8.2: read=true lists read ones, any other value unread ones (as the original); an unknown
+# type lists nothing.
+LIST_NOTIFICATIONS = query_schema(type=Str(required=False, max_len=50), read=Str(required=False, max_len=20))
+LIST_MENTIONS = query_schema(since=Timestamp(required=False), unread=Str(required=False, max_len=20))
+MARK_READ = Schema(seq=Int(required=False, minimum=0))
 CHANNEL_POSTS = query_schema(include_replies=Choice(("true", "false"), required=False))
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),

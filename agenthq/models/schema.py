@@ -4,6 +4,7 @@ database, the version), and the facts kept with it (the generated signing secret
 import secrets
 
 from .db import connect, database, is_postgres
+from .conversations import CONVERSATION_MODELS
 from .tables import MODELS, Meta
 
 SCHEMA_VERSION = 5
@@ -77,6 +78,11 @@ def _add_post_threads(db):
     # Version 5: threads (root_id, reply_count, last_reply_at) and the post's seq. Existing
     # replies get their root and roots their counts here, once; seq stays NULL on old posts
     # (they count as read everywhere, services/readstate.py).
+    if "last_read_seq" not in {column.name for column in db.get_columns("channel_member")}:
+        # Read pointers (§9): an existing member has read everything so far.
+        db.execute_sql('ALTER TABLE "channel_member" ADD COLUMN "last_read_seq" INTEGER NOT NULL DEFAULT 0')
+        db.execute_sql('UPDATE "channel_member" SET "last_read_seq" = (SELECT "last_seq" FROM "organization" AS o '
+                       'WHERE o."id" = (SELECT "org_id" FROM "channel" AS c WHERE c."id" = "channel_member"."channel_id"))')
     have = {column.name for column in db.get_columns("post")}
     for name, kind in (("root_id", "TEXT"), ("reply_count", "INTEGER NOT NULL DEFAULT 0"),
                        ("last_reply_at", "TEXT"), ("seq", "INTEGER")):
@@ -99,7 +105,11 @@ def _add_post_threads(db):
 
 # Indexes on columns a migration adds, so made once the migrations have run. root_id: GET
 # /posts/:id/thread and the subtree delete read a thread by it.
-LATE_INDEXES = ('CREATE INDEX IF NOT EXISTS "post_root_id_id" ON "post" ("root_id", "id")',)
+# seq: unread counts (§9) count a channel's posts past a pointer.
+LATE_INDEXES = (
+    'CREATE INDEX IF NOT EXISTS "post_root_id_id" ON "post" ("root_id", "id")',
+    'CREATE INDEX IF NOT EXISTS "post_channel_id_seq" ON "post" ("channel_id", "seq")',
+)
 
 
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
@@ -115,7 +125,7 @@ def open_database(target):
     with db.atomic():
         if is_postgres(db):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-        db.create_tables(MODELS, safe=True)
+        db.create_tables((*MODELS, *CONVERSATION_MODELS), safe=True)
         for statement in POSTGRES_SEARCH_SCHEMA if is_postgres(db) else FTS_SCHEMA:
             db.execute_sql(statement)
         version = int(Meta.get_value("schema_version", 0))

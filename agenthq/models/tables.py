@@ -143,6 +143,8 @@ class ChannelMember(BaseModel):
     member_id = IdField(index=True)
     member_type = StringField()
     joined_at = TimeField(default=now_iso)
+    # The member's read pointer (§9, schema version 5): posts with a higher seq are unread.
+    last_read_seq = IntegerField(default=0)
 
     class Meta:
         indexes = ((("channel_id", "member_id"), True),)

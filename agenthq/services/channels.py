@@ -5,7 +5,7 @@ from peewee import IntegrityError
 from .. import eventlog
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Channel, ChannelMember, Post
-from . import activity
+from . import activity, readstate
 from .common import access_channel, channel_page, is_member, member_exists, paginate, readable_channel_ids
 
 
@@ -19,7 +19,7 @@ def create(identity, data):
         )
     except IntegrityError:
         raise Conflict("CHANNEL_EXISTS", "A channel with this name already exists", field="name") from None
-    ChannelMember.create(channel_id=channel.id, member_id=identity.id, member_type=identity.kind)
+    readstate.join(channel.id, identity.id, identity.kind, identity.org_id)
     activity.record(identity, "channel.created", "channel", channel.id, {"name": channel.name, "type": channel.type})
     return channel.to_dict(), [eventlog.channel_event("channel.created", channel.to_dict())]
 
@@ -32,9 +32,10 @@ def list_channels(identity, query):
     if query.get("page") is None and query.get("limit") is None:
         # The original SDK's listChannels() sends no paging and expects every channel.
         # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
-        items = [channel.to_dict() for channel in rows]
+        items = readstate.with_read_state(identity, [channel.to_dict() for channel in rows])
         return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
-    return paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
+    items, pagination = paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
+    return readstate.with_read_state(identity, items), pagination
 
 
 def stats(identity, channel_ref):
@@ -45,16 +46,14 @@ def stats(identity, channel_ref):
 
 
 def get(identity, channel_id):
-    return access_channel(identity, channel_id).to_dict()
+    return readstate.with_read_state(identity, [access_channel(identity, channel_id).to_dict()])[0]
 
 
 def join(identity, channel_id):
     channel = access_channel(identity, channel_id)
     if channel.type != "public" and not is_member(channel.id, identity.id):
         raise Forbidden("Private channels are joined by invitation")
-    ChannelMember.insert(
-        channel_id=channel.id, member_id=identity.id, member_type=identity.kind
-    ).on_conflict_ignore().execute()
+    readstate.join(channel.id, identity.id, identity.kind, identity.org_id)
     return {"joined": True}, []
 
 
@@ -72,9 +71,7 @@ def add_member(identity, channel_id, data):
         raise Forbidden("Only members of a channel can add members to it")
     if not member_exists(identity.org_id, data["member_id"], data["member_type"]):
         raise NotFound(data["member_type"])
-    ChannelMember.insert(
-        channel_id=channel.id, member_id=data["member_id"], member_type=data["member_type"]
-    ).on_conflict_ignore().execute()
+    readstate.join(channel.id, data["member_id"], data["member_type"], identity.org_id)
     activity.record(identity, "channel.member_added", "channel", channel.id, {"member_id": data["member_id"]})
     return {"added": True, "channel_id": channel.id, "member_id": data["member_id"]}, []
 

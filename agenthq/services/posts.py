@@ -3,16 +3,18 @@
 import re
 
 from .. import eventlog
+from ..auth import Identity
 from ..clock import now_iso
 from ..errors import Forbidden
 from ..models import Agent, Channel, Post, User, insert_row, database, is_postgres, next_seq, public_post
-from . import activity, threads
+from . import activity, mentions, notifications, readstate, threads
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
-def create(identity, data, html=None):
+def create(identity, data, html=None, online_users=frozenset()):
     """`html`: the content already rendered for the page (the caller renders it before the
-    write, off the loop and outside this transaction); None leaves the page its plain text."""
+    write, off the loop and outside this transaction); None leaves the page its plain text.
+    online_users: ids of people with an open /ws now, whom @here names."""
     parent_id = data.get("parent_id")
     parent = None
     if parent_id:
@@ -35,6 +37,10 @@ def create(identity, data, html=None):
     if parent is not None:
         found.append(threads.thread_updated(
             post["root_id"], identity.org_id, channel.id, channel.type != "public", reply=post))
+    readstate.poster_joins(channel, identity, seq)
+    mentioned = mentions.resolve(post["content"], channel, identity.id, online_users)
+    mentions.store(post, mentioned)
+    found += notifications.for_post(post, channel, identity, mentioned, parent)
     return post, found
 
 
@@ -175,7 +181,7 @@ def _may_change(identity, post):
     return post.author_id == identity.id or identity.is_admin
 
 
-def patch(identity, post_id, data, html=None):
+def patch(identity, post_id, data, html=None, online_users=frozenset()):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can edit this post")
@@ -187,7 +193,18 @@ def patch(identity, post_id, data, html=None):
     post.updated_at = now_iso()
     post.save()
     activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})
-    return post.to_dict(), [eventlog.post_event("post.updated", post.to_dict())]
+    found = [eventlog.post_event("post.updated", post.to_dict())]
+    if "content" in data:  # mentions follow the new content; nobody is notified twice (§8.1)
+        channel = Channel.get_by_id(post.channel_id)
+        added = mentions.recompute(post.to_dict(), mentions.resolve(post.content, channel, post.author_id, online_users))
+        actor = identity if identity.id == post.author_id else _author(post)
+        found += notifications.for_post(post.to_dict(), channel, actor, added, skip=notifications.notified(post.id))
+    return post.to_dict(), found
+
+
+def _author(post):
+    """An admin's edit notifies in the name of the post's author, whose words they are."""
+    return Identity(post.author_type, post.author_id, post.org_id, "member")
 
 
 def delete(identity, post_id):
@@ -196,7 +213,9 @@ def delete(identity, post_id):
         raise Forbidden("Only the author, an owner or an admin can delete this post")
     # The subtree goes in this one transaction, replies before their parents (§7).
     doomed = threads.subtree(post)
-    Post.delete().where(Post.id.in_([row["id"] for row in doomed])).execute()
+    doomed_ids = [row["id"] for row in doomed]
+    Post.delete().where(Post.id.in_(doomed_ids)).execute()
+    readstate.forget_posts(doomed_ids)
     activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id, "count": len(doomed)})
     channel_type = Channel.select(Channel.type).where(Channel.id == post.channel_id).scalar()
     found = [eventlog.post_event("post.deleted", row, channel_type) for row in doomed]
