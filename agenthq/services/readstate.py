@@ -80,15 +80,20 @@ def mark_read(identity, channel_ref, data):
         raise Forbidden("Only members of a channel have a read pointer in it")
     newest = eventlog.newest_seq(identity.org_id)
     wanted = min(data.get("seq", newest), newest)
+    if wanted <= current[0]:
+        return state(identity, channel.id), []
+    before = state(identity, channel.id)
+    ChannelMember.update(last_read_seq=wanted).where(
+        (ChannelMember.channel_id == channel.id) & (ChannelMember.member_id == identity.id)).execute()
     found = []
-    if wanted > current[0]:
-        ChannelMember.update(last_read_seq=wanted).where(
-            (ChannelMember.channel_id == channel.id) & (ChannelMember.member_id == identity.id)).execute()
-        read = notifications.read_in_channel(identity, channel.id, wanted)
-        if read is not None:
-            found.append(read)
+    read = notifications.read_in_channel(identity, channel.id, wanted)
+    if read is not None:
+        found.append(read)
     result = state(identity, channel.id)
-    if found or wanted > current[0]:
+    # Every event bumps the org's seq, this one too: a pointer moved only past other
+    # channels' events changes nothing another tab shows, and an event for it would make
+    # the next "read everything" move the pointer again, for ever.
+    if found or (before["unread_count"], before["mention_count"]) != (result["unread_count"], result["mention_count"]):
         found.append(eventlog.record(events.draft("channel.read", identity.org_id, result, recipient_id=identity.id)))
     return result, found
 
