@@ -72,6 +72,14 @@ async def watch(url, email, password, ask_question):
             await until(lambda: any(p["parent_id"] == question["id"] for p in posts))
             answer = next(p for p in posts if p["parent_id"] == question["id"])
             assert answer["type"] == "answer" and names.get(answer["author_id"]) in AGENTS
+            assert answer["root_id"] == question["id"] and answer["content"].startswith('@"Demo Owner" ')
+            # An agent asks the demo person something early on: the bell lights up.
+            for _ in range(600):
+                notes = await person.list_notifications(type="mention")
+                if notes:
+                    break
+                await asyncio.sleep(0.05)
+            assert notes and notes[0]["title"].endswith("mentioned you in #general"), notes
 
 
 def test_demo_org_comes_alive_and_restarts(tmp_path):
