@@ -5,7 +5,7 @@ from ..auth import Identity
 from ..clock import now_iso
 from ..eventlog import newest_seq
 from ..models import Activity, Agent, Channel, ChannelMember, Organization, PageSession, Post, User
-from ..services import activity, posts
+from ..services import activity, posts, readstate
 from ..services.common import access_channel, access_post, readable_channel_ids
 from ..validation import is_id
 
@@ -49,7 +49,8 @@ def sidebar(identity):
     agents = Agent.select().where(Agent.org_id == identity.org_id).order_by(Agent.name)
     return {
         "org": Organization.get_by_id(identity.org_id).to_dict(),
-        "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels],
+        # Unread and mention counts from the read pointers (§9), as GET /channels has them.
+        "channels": readstate.with_read_state(identity, [{**c.to_dict(), "joined": c.id in joined} for c in channels]),
         "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
         # transaction, one snapshot) is replayed to it, so nothing falls in between.
@@ -75,7 +76,8 @@ def posts_page(identity, channel_id, before=None):
     """Up to PAGE_SIZE posts of a channel older than the post `before`, newest first. A cursor
     rather than a page number, so posts arriving meanwhile do not shift what "older" means."""
     channel = access_channel(identity, channel_id)
-    rows = Post.select().where(Post.channel_id == channel.id)
+    # Top-level posts: replies are in their thread's panel (§7).
+    rows = Post.select().where((Post.channel_id == channel.id) & Post.parent_id.is_null())
     if before and is_id(before):
         rows = rows.where(Post.id < before)
     rows = [_with_html(p) for p in rows.order_by(Post.id.desc()).limit(PAGE_SIZE + 1)]

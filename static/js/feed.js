@@ -6,9 +6,14 @@ import { currentChannel, showError, startPage, unread } from './ui.js';
 
 const list = document.getElementById('posts');
 
+// Reading the channel on screen moves the read pointer on the hub (one request per burst).
+let pending = null;
 function markRead() {
-  const newest = list && list.querySelector('article.post time[datetime]');
-  unread.markRead(currentChannel, newest ? newest.getAttribute('datetime') : new Date().toISOString());
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    unread.markRead(currentChannel);
+  }, 300);
 }
 
 function onEvent(frame) {
