@@ -93,6 +93,13 @@ def post_view(identity, post_id):
     return post_views(identity, [_with_html(access_post(identity, post_id))])[0]
 
 
+def thread_views(identity, post_id):
+    """The cards of a thread, oldest first, at most the thread read's first 100."""
+    items, _ = posts.thread(identity, post_id, {"page": 1, "limit": 100})
+    html = {p.id: p.html for p in Post.select(Post.id, Post.html).where(Post.id.in_([i["id"] for i in items]))}
+    return post_views(identity, [{**item, "html": html.get(item["id"])} for item in items])
+
+
 def general_channel_id(identity):
     channel = Channel.get_or_none((Channel.org_id == identity.org_id) & (Channel.name == "general"))
     return channel.id if channel else None

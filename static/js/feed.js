@@ -2,6 +2,7 @@
 
 import { api, fragment } from './api.js';
 import { appendOlder, remove, upsert, wirePostActions } from './posts.js';
+import { onThreadEvent, wireThreads } from './thread.js';
 import { currentChannel, showError, startPage, unread } from './ui.js';
 
 const list = document.getElementById('posts');
@@ -19,6 +20,8 @@ function markRead() {
 function onEvent(frame) {
   if (!list || frame.channel !== currentChannel) return;
   const post = frame.data;
+  onThreadEvent(frame);
+  if (frame.type === 'thread.updated' || post.parent_id) return; // replies live in their thread
   if (frame.type === 'post.deleted') remove(post.id);
   else if (frame.type === 'post.created' || frame.type === 'post.updated') upsert(list, post.id).then(markRead);
 }
@@ -130,6 +133,7 @@ function wireOlder() {
 
 wirePostActions();
 wireComposer();
+wireThreads();
 wireOlder();
 if (currentChannel) markRead();
 startPage({ onEvent });

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { Live } from './live.js';
 import { renderTime, startClock } from './time.js';
 import { Unread } from './unread.js';
+import { onBellEvent, wireBell } from './bell.js';
 
 export const app = document.getElementById('app');
 export const me = { id: app.dataset.userId, org: app.dataset.orgId };
@@ -230,6 +231,7 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
     },
     onEvent: (frame) => {
       if (frame.type === 'post.created' && frame.data.author_type === 'agent') sawAgent(frame.data.author_id, frame.timestamp);
+      onBellEvent(frame);
       if (frame.type.startsWith('agent.')) onAgentEvent(frame);
       else if (frame.type === 'channel.read') unread.apply(frame.data);
       else if (frame.type.startsWith('channel.')) onChannelEvent(frame, live);
@@ -240,6 +242,7 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
     },
   });
   wireChannelActions(live);
+  wireBell();
   live.start();
   return live;
 }
