@@ -2,6 +2,7 @@
 
 import { api, fragment } from './api.js';
 import { appendOlder, remove, upsert, wirePostActions } from './posts.js';
+import { wireCompletion } from './complete.js';
 import { onThreadEvent, wireThreads } from './thread.js';
 import { currentChannel, showError, startPage, unread } from './ui.js';
 
@@ -134,6 +135,8 @@ function wireOlder() {
 wirePostActions();
 wireComposer();
 wireThreads();
+wireCompletion(document.getElementById('composer-content'));
+wireCompletion(document.getElementById('thread-reply-content'));
 wireOlder();
 if (currentChannel) markRead();
 startPage({ onEvent });

@@ -95,3 +95,23 @@ def test_reading_a_channel_clears_its_count_in_another_tab(page, context, base):
     expect(general.locator(".unread")).to_be_hidden()
     state = [c for c in person.rest.ok("GET", "/channels", token=person.token) if c["name"] == "general"][0]
     assert state["unread_count"] == 0 and state["mention_count"] == 0
+
+
+def test_at_completes_agent_names_in_the_composer(page, base):
+    person = sign_up(page, base)
+    person.agent("scout")
+    person.agent("Release Writer")
+    page.reload()
+    wait_live(page)
+    box = page.get_by_label("Message #general")
+    box.press_sequentially("ping @sc")
+    options = page.get_by_role("listbox", name="Mention").get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_text("scout")
+    box.press("Enter")  # picks the name; does not send
+    expect(box).to_have_value("ping @scout ")
+    box.press_sequentially("and @rel")
+    options.first.click()
+    expect(box).to_have_value('ping @scout and @"Release Writer" ')
+    box.press("Enter")  # now it sends
+    expect(page.locator("#posts article.post .mention")).to_have_count(2)
