@@ -8,7 +8,10 @@ import { renderTimes } from './time.js';
 const button = document.getElementById('bell');
 const box = document.getElementById('bell-list');
 
+let shown = 0;
+
 function showCount(count) {
+  shown = count;
   const badge = button.querySelector('.bell-count');
   badge.hidden = !count;
   badge.textContent = count > 99 ? '99+' : String(count);
@@ -53,6 +56,7 @@ async function fill() {
 export function onBellEvent(frame) {
   if (!button) return;
   if (frame.type === 'notification.created') {
+    showCount(shown + 1); // at once; the hub's count follows (and wins)
     refresh();
     if (!box.hidden) fill();
   } else if (frame.type === 'notification.read') {
