@@ -140,6 +140,8 @@ async def test_wire_formats_of_every_object(api):
     for obj in objects:
         assert ULID.match(obj["id"]), obj
         for name, value in obj.items():
+            if name == "last_reply_at" and value is None:  # a post without replies (§7)
+                continue
             if name.endswith("_at") or name == "last_heartbeat":
                 assert isinstance(value, str) and TIMESTAMP.match(value), (name, obj)
             elif name.endswith("_id") or name in ("created_by",):

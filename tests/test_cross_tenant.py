@@ -33,17 +33,20 @@ async def populate(api, ws_connect, mark):
                                                        "description": mark}, token=org.token, status=201)
     secret = await org.post(f"{mark} secret", channel=private["id"])
     await api.ok("POST", f"{API}/activity", {"action": f"{mark}.note", "details": {"m": mark}}, token=key, status=201)
+    await org.post(f'{mark} @"{org.owner["name"]}"', token=key)  # the owner's notification
+    notification = (await api.ok("GET", f"{API}/notifications", token=org.token))[0]
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
-            "private": private["id"], "secret": secret}
+            "private": private["id"], "secret": secret, "notification": notification["id"]}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"]}
+            a["private"], a["secret"]["id"], a["notification"]}
 
 
 def path_value(name, a):
-    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"]}[name]
+    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
+            "notification_id": a["notification"]}[name]
 
 
 def body_for(schema, a):
