@@ -192,13 +192,14 @@ def test_run_py_open_opens_the_page(tmp_path):
 
 
 def fits(answer, question):
-    """True if the answer is one of its topic's answers, filled with the question's values."""
+    """True if the answer is one of its topic's answers, filled with the question's values,
+    after the mention of the asker it starts with."""
     values = question["metadata"]["demo_values"]
     for template in ANSWERS[question["metadata"]["demo_topic"]]:
         pattern = re.escape(template)
         for name in set(re.findall(r"\{(\w+)\}", template)):
             pattern = pattern.replace(re.escape("{" + name + "}"), re.escape(str(values[name])))
-        if re.fullmatch(pattern, answer["content"]):
+        if re.fullmatch(r'(@[A-Za-z0-9_-]+ |@"[^"\n]+" )' + pattern, answer["content"]):
             return True
     return False
 
