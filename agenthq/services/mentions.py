@@ -72,9 +72,10 @@ def resolve(content, channel, author_id, online_users=frozenset()):
     return found
 
 
-def store(post, found):
-    """Insert the mentions of a new post; the rows as dicts."""
-    stamp = now_iso()
+def store(post, found, at=None):
+    """Insert the mentions of a post; the rows as dicts. A new post's mentions are made when
+    it is (its created_at), so `since` reads them as the post's; an edit's, now."""
+    stamp = at or post["created_at"]
     rows = [(new_id(), post["org_id"], post["id"], post["channel_id"], who, kind_of, kind, stamp)
             for who, (kind_of, kind) in found.items()]
     insert_many(Mention, Mention.FIELDS, rows)
@@ -89,7 +90,7 @@ def recompute(post, found):
     if dropped:
         Mention.delete().where((Mention.post_id == post["id"]) & Mention.mentioned_id.in_(list(dropped))).execute()
     added = {who: value for who, value in found.items() if who not in existing}
-    store(post, added)
+    store(post, added, now_iso())
     return added
 
 
