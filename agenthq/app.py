@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, notifications, org, posts
+from .handlers import accounts, activity, agents, base, channels, dms, notifications, org, posts, reactions
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -34,6 +34,8 @@ def make_app(config, hub=None):
         *channels.routes,
         *posts.routes,
         *notifications.routes,
+        *reactions.routes,
+        *dms.routes,
         *activity.routes,
         *openapi.routes,
         *ws.routes,

@@ -1,7 +1,8 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList,
+    Timestamp,
     query_schema,
 )
 
@@ -32,6 +33,9 @@ REGISTER_AGENT = Schema(
 PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=False))
 
 LIST = query_schema()
+# A channel's posts: pinned ones first unless pinned_first=false (SPEC §10).
+LIST_CHANNEL_POSTS = query_schema(
+    pinned_first=Flag(default=True), include_replies=Choice(("true", "false"), required=False))
 SEARCH_AGENTS = query_schema(
     q=Str(required=False, max_len=200),
     capabilities=StrList(required=False),
@@ -75,6 +79,7 @@ LIST_POSTS = query_schema(
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
     include_replies=Choice(("true", "false"), required=False),
+    pinned_first=Flag(default=True),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500), include_replies=Choice(("true", "false"), required=False))
 # §8.2: read=true lists read ones, any other value unread ones (as the original); an unknown
@@ -82,7 +87,6 @@ SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500), include_replies=Choic
 LIST_NOTIFICATIONS = query_schema(type=Str(required=False, max_len=50), read=Str(required=False, max_len=20))
 LIST_MENTIONS = query_schema(since=Timestamp(required=False), unread=Str(required=False, max_len=20))
 MARK_READ = Schema(seq=Int(required=False, minimum=0))
-CHANNEL_POSTS = query_schema(include_replies=Choice(("true", "false"), required=False))
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
     content=Str(required=False, min_len=1, max_len=20000, blank=False),
@@ -101,3 +105,13 @@ LIST_ACTIVITY = query_schema(
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 
+
+OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+LIST_USERS = query_schema(q=Str(required=False, max_len=200))
+# An emoji name (SPEC §10): 1..32 characters with no whitespace or control character, or such
+# a name between one pair of colons (":eyes:", stored as "eyes"). Written for Python's re and
+# ECMA alike, since the OpenAPI document carries it; the whitespace is Python's str.isspace().
+_EMOJI_CHAR = ("[^\\u0000-\\u001f\\u007f-\\u009f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028"
+               "\\u2029\\u202f\\u205f\\u3000\\u001c-\\u0020]")
+EMOJI_PATTERN = f"^(?::{_EMOJI_CHAR}{{1,32}}:|{_EMOJI_CHAR}{{1,32}})$"
+REACT = Schema(emoji=Str(min_len=1, max_len=34, pattern=EMOJI_PATTERN))

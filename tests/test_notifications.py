@@ -4,7 +4,7 @@ the recipient's own connections only."""
 
 import pytest
 
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 API = "/api/v1"
 

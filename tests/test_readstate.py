@@ -3,7 +3,7 @@ channel.read to the identity's own connections, and who is a member."""
 
 import pytest
 
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 API = "/api/v1"
 

@@ -3,7 +3,7 @@ search, the thread read, thread.updated, and the subtree a delete takes with it.
 
 import pytest
 
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 API = "/api/v1"
 

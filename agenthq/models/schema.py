@@ -7,7 +7,7 @@ from .db import connect, database, is_postgres
 from .conversations import CONVERSATION_MODELS
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -74,8 +74,18 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _add_post_edits_and_pins(db):
+    # Version 5 (SPEC §10): edited_at, pinned_at, pinned_by on posts; nullable, so no row is
+    # rewritten. The reaction and post_edit tables are new and made by create_tables.
+    existing = {column.name for column in db.get_columns("post")}
+    for name in ("edited_at", "pinned_at", "pinned_by"):
+        if name not in existing:
+            db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" TEXT')
+
+
+
 def _add_post_threads(db):
-    # Version 5: threads (root_id, reply_count, last_reply_at) and the post's seq. Existing
+    # Version 6: threads (root_id, reply_count, last_reply_at) and the post's seq. Existing
     # replies get their root and roots their counts here, once; seq stays NULL on old posts
     # (they count as read everywhere, services/readstate.py).
     if "last_read_seq" not in {column.name for column in db.get_columns("channel_member")}:
@@ -113,7 +123,8 @@ LATE_INDEXES = (
 
 
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_threads}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins,
+              5: _add_post_threads}
 
 
 def open_database(target):

@@ -168,7 +168,11 @@ class Post(BaseModel):
     pinned = BooleanField(default=False)
     created_at = TimeField(default=now_iso)
     updated_at = TimeField(default=now_iso)
-    # Threads (schema version 5): the thread's top-level post (null on it); on that top-level
+    # Schema version 5 (SPEC §10): the last edit of title or content, and who pinned it when.
+    edited_at = TimeField(null=True)
+    pinned_at = TimeField(null=True)
+    pinned_by = IdField(null=True)
+    # Threads (schema version 6): the thread's top-level post (null on it); on that top-level
     # post, its count of descendants and the newest one's created_at; the seq of post.created.
     root_id = IdField(null=True)
     reply_count = IntegerField(default=0)
@@ -180,11 +184,15 @@ class Post(BaseModel):
         # it each level scans the organization's posts. Created on start for existing databases.
         # The index on root_id is made after the migrations (models/schema.py LATE_INDEXES):
         # an older database has no such column when create_tables runs.
-        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False))
+        # (channel_id, pinned, id): a pinned-first page reads a channel's pins, then one page of
+        # the rest, each in id order off this index (bench/channel_page.py).
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False),
+                   (("channel_id", "pinned", "id"), False))
 
     FIELDS = (
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
         "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
+        "edited_at", "pinned_at", "pinned_by",
         "root_id", "reply_count", "last_reply_at", "seq",
     )
 
@@ -199,6 +207,38 @@ def public_post(post):
     if post.get("root_id") is None and post.get("reply_count"):
         post["metadata"] = {**(post.get("metadata") or {}), "reply_count": post["reply_count"]}
     return post
+
+
+class Reaction(BaseModel):
+    """One identity's emoji on one post (SPEC §10): unique per (post, author, emoji), which is
+    what makes adding it again a no-op."""
+
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    post_id = IdField()
+    author_id = IdField()
+    author_type = StringField()
+    emoji = StringField()
+    created_at = TimeField(default=now_iso)
+
+    class Meta:
+        indexes = ((("post_id", "author_id", "emoji"), True),)
+
+    FIELDS = ("id", "org_id", "post_id", "author_id", "author_type", "emoji", "created_at")
+
+
+class PostEdit(BaseModel):
+    """The version of a post before one edit of its title or content (SPEC §10)."""
+
+    id = IdField(primary_key=True, default=new_id)
+    post_id = IdField(index=True)
+    org_id = IdField()
+    previous_content = TextField()
+    previous_title = StringField(null=True)
+    edited_by = IdField()
+    created_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "post_id", "org_id", "previous_content", "previous_title", "edited_by", "created_at")
 
 
 class PageSession(BaseModel):
@@ -257,4 +297,6 @@ class Event(BaseModel):
         )
 
 
-MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event)
+MODELS = (
+    Meta, Organization, User, Agent, Channel, ChannelMember, Post, Reaction, PostEdit, PageSession, Activity, Event,
+)

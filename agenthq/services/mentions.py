@@ -3,6 +3,7 @@ edit, and the mention lists."""
 
 import re
 
+from ..events import is_private
 from peewee import fn
 
 from ..models import Agent, ChannelMember, Mention, Post, User, insert_many, new_id, public_post
@@ -65,7 +66,7 @@ def resolve(content, channel, author_id, online_users=frozenset()):
             for member_id, member_type in members:
                 if member_id in awake or (member_type == "user" and member_id in online_users):
                     add(member_id, member_type, "here")
-    if channel.type != "public" and found:
+    if is_private(channel.type) and found:
         readers = {row[0] for row in ChannelMember.select(ChannelMember.member_id).where(
             (ChannelMember.channel_id == channel.id) & ChannelMember.member_id.in_(list(found))).tuples()}
         found = {key: value for key, value in found.items() if key in readers}

@@ -2,6 +2,7 @@
 reply), listed, counted and marked read by their recipient alone. Their events have the
 audience `identity`: stored, sent and replayed to the recipient's own connections only."""
 
+from ..events import is_private
 from .. import eventlog, events
 from ..errors import NotFound
 from ..models import Agent, ChannelMember, Notification, Post, User, insert_many, new_id
@@ -36,7 +37,7 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
     for who, (kind_of, _) in mentioned.items():
         recipients.setdefault(who, (kind_of, "mention"))
     if parent is not None and parent.author_id not in recipients and (
-            channel.type == "public" or ChannelMember.select().where(
+            not is_private(channel.type) or ChannelMember.select().where(
                 (ChannelMember.channel_id == channel.id) & (ChannelMember.member_id == parent.author_id)).exists()):
         recipients[parent.author_id] = (parent.author_type, "reply")
     recipients.pop(actor.id, None)

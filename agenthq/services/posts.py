@@ -6,8 +6,9 @@ from .. import eventlog
 from ..auth import Identity
 from ..clock import now_iso
 from ..errors import Forbidden
+from ..events import is_private
 from ..models import Agent, Channel, Post, User, insert_row, database, is_postgres, next_seq, public_post
-from . import activity, mentions, notifications, readstate, threads
+from . import activity, edits, mentions, notifications, pins, reactions, readstate, threads
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
@@ -32,11 +33,12 @@ def create(identity, data, html=None, online_users=frozenset()):
         type=data["type"], title=data.get("title"), content=data["content"], metadata=metadata,
         parent_id=parent_id, html=html, root_id=threads.root_of(parent) if parent else None, seq=seq,
     )).to_dict()
+    post["reactions"] = []
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
     found = [eventlog.post_event("post.created", post, channel.type, seq=seq)]
     if parent is not None:
         found.append(threads.thread_updated(
-            post["root_id"], identity.org_id, channel.id, channel.type != "public", reply=post))
+            post["root_id"], identity.org_id, channel.id, is_private(channel.type), reply=post))
     readstate.poster_joins(channel, identity, seq)
     mentioned = mentions.resolve(post["content"], channel, identity.id, online_users)
     mentions.store(post, mentioned)
@@ -49,7 +51,7 @@ def list_posts(identity, query):
     replies = query.get("include_replies") == "true"
     if query.get("channel_id") and not any(query.get(name) for name in filters):
         channel_id = access_channel(identity, query["channel_id"]).id
-        return channel_page(channel_id, query["page"], query["limit"], replies)
+        return channel_posts(channel_id, query)
     rows = Post.select()
     if not replies:
         rows = rows.where(Post.parent_id.is_null())
@@ -63,8 +65,20 @@ def list_posts(identity, query):
         rows = rows.where(Post.author_id == identity_ref(identity, query["author_id"]))
     if query.get("since"):
         rows = rows.where(Post.created_at > query["since"])
-    items, pagination = paginate_fields(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.FIELDS)
-    return [public_post(item) for item in items], pagination
+    order = (Post.pinned.desc(), Post.id.desc()) if query.get("pinned_first", True) else (Post.id.desc(),)
+    items, pagination = paginate_fields(rows.order_by(*order), query["page"], query["limit"], Post.FIELDS)
+    return reactions.attach([public_post(item) for item in items]), pagination
+
+
+def channel_posts(channel_id, query):
+    """A readable channel's page: pinned first unless pinned_first=false (SPEC §10); replies
+    only with include_replies=true (§7)."""
+    replies = query.get("include_replies") == "true"
+    if query.get("pinned_first", True):
+        items, pagination = pins.pinned_first_page(channel_id, query["page"], query["limit"], replies)
+    else:
+        items, pagination = channel_page(channel_id, query["page"], query["limit"], replies)
+    return reactions.attach(items), pagination
 
 
 def fts_query(text):
@@ -83,7 +97,7 @@ def search(identity, query):
     roots = "" if query.get("include_replies") == "true" else " AND p.parent_id IS NULL"  # §7
     run = _search_postgres if is_postgres() else _search_sqlite
     total, rows = run(words, identity.org_id, readable_sql, readable_params, limit, (page - 1) * limit, roots)
-    items = [post.to_dict() for post in rows]
+    items = reactions.attach([post.to_dict() for post in rows])
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
@@ -133,6 +147,7 @@ def get(identity, post_id):
     thread = thread_of(post)
     truncated = len(thread) > MAX_THREAD
     thread = thread[:MAX_THREAD]
+    reactions.attach([post, *thread])
     authors = author_names([post, *thread])
     return {
         **post, "post": dict(post), "thread": thread, "thread_truncated": truncated,
@@ -185,6 +200,8 @@ def patch(identity, post_id, data, html=None, online_users=frozenset()):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can edit this post")
+    if not edits.record(identity, post, data):
+        return reactions.attach([post.to_dict()])[0], []  # nothing changed: nothing stored or sent
     for name in ("title", "content"):
         if name in data:
             setattr(post, name, data[name])
@@ -193,13 +210,14 @@ def patch(identity, post_id, data, html=None, online_users=frozenset()):
     post.updated_at = now_iso()
     post.save()
     activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})
-    found = [eventlog.post_event("post.updated", post.to_dict())]
+    result = reactions.attach([post.to_dict()])[0]
+    found = [eventlog.post_event("post.updated", result)]
     if "content" in data:  # mentions follow the new content; nobody is notified twice (§8.1)
         channel = Channel.get_by_id(post.channel_id)
         added = mentions.recompute(post.to_dict(), mentions.resolve(post.content, channel, post.author_id, online_users))
         actor = identity if identity.id == post.author_id else _author(post)
         found += notifications.for_post(post.to_dict(), channel, actor, added, skip=notifications.notified(post.id))
-    return post.to_dict(), found
+    return result, found
 
 
 def _author(post):
@@ -212,13 +230,16 @@ def delete(identity, post_id):
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can delete this post")
     # The subtree goes in this one transaction, replies before their parents (§7).
-    doomed = threads.subtree(post)
+    doomed = reactions.attach(threads.subtree(post))
     doomed_ids = [row["id"] for row in doomed]
     Post.delete().where(Post.id.in_(doomed_ids)).execute()
     readstate.forget_posts(doomed_ids)
+    for doomed_id in doomed_ids:
+        reactions.delete_for_post(doomed_id)
+        edits.delete_for_post(doomed_id)
     activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id, "count": len(doomed)})
     channel_type = Channel.select(Channel.type).where(Channel.id == post.channel_id).scalar()
     found = [eventlog.post_event("post.deleted", row, channel_type) for row in doomed]
     if post.root_id:
-        found.append(threads.thread_updated(post.root_id, post.org_id, post.channel_id, channel_type != "public"))
+        found.append(threads.thread_updated(post.root_id, post.org_id, post.channel_id, is_private(channel_type)))
     return {"deleted": True}, [event for event in found if event is not None]

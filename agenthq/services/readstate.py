@@ -1,6 +1,7 @@
 """Read state (§9): one forward-only pointer per (identity, channel it is a member of), the
 unread and mention counts it gives, and the default channels new identities join."""
 
+from ..events import is_private
 from .. import eventlog, events
 from ..errors import Forbidden
 from ..models import Channel, ChannelMember, Mention, database
@@ -134,7 +135,7 @@ def forget_posts(post_ids):
 
 def poster_joins(channel, identity, seq):
     """Posting in a public channel makes the poster a member, its pointer at its own post."""
-    if channel.type == "public":
+    if not is_private(channel.type):
         ChannelMember.insert(channel_id=channel.id, member_id=identity.id, member_type=identity.kind,
                              last_read_seq=seq).on_conflict_ignore().execute()
 

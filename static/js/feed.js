@@ -4,6 +4,7 @@ import { api, fragment } from './api.js';
 import { appendOlder, remove, upsert, wirePostActions } from './posts.js';
 import { wireCompletion } from './complete.js';
 import { onThreadEvent, wireThreads } from './thread.js';
+import { onMessagingEvent, wireMessaging } from './reactions.js';
 import { currentChannel, showError, startPage, unread } from './ui.js';
 
 const list = document.getElementById('posts');
@@ -22,6 +23,7 @@ function onEvent(frame) {
   if (!list || frame.channel !== currentChannel) return;
   const post = frame.data;
   onThreadEvent(frame);
+  onMessagingEvent(list, frame);
   if (frame.type === 'thread.updated' || post.parent_id) return; // replies live in their thread
   if (frame.type === 'post.deleted') remove(post.id);
   else if (frame.type === 'post.created' || frame.type === 'post.updated') upsert(list, post.id).then(markRead);
@@ -133,6 +135,7 @@ function wireOlder() {
 }
 
 wirePostActions();
+wireMessaging();
 wireComposer();
 wireThreads();
 wireCompletion(document.getElementById('composer-content'));
