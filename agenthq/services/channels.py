@@ -32,17 +32,12 @@ def list_channels(identity, query):
     if query.get("page") is None and query.get("limit") is None:
         # The original SDK's listChannels() sends no paging and expects every channel.
         # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
-        items = readstate.readable_with_state(identity, query.get("type"))
+        items = dms.decorate(identity, readstate.readable_with_state(identity, query.get("type")))
         return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
     rows = Channel.select().where(Channel.id.in_(readable_channel_ids(identity)))
     if query.get("type"):
         rows = rows.where(Channel.type == query["type"])
     rows = rows.order_by(Channel.name, Channel.id)
-    if query.get("page") is None and query.get("limit") is None:
-        # The original SDK's listChannels() sends no paging and expects every channel.
-        # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
-        items = readstate.with_read_state(identity, dms.decorate(identity, [channel.to_dict() for channel in rows]))
-        return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
     items, pagination = paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
     return readstate.with_read_state(identity, dms.decorate(identity, items)), pagination
 
