@@ -130,3 +130,25 @@ async def test_notifications_never_in_activity(api):
     await org.post("@scout hi")
     actions = {a["action"] for a in await api.ok("GET", f"{API}/activity", token=org.token)}
     assert not any("notification" in action for action in actions)
+
+
+@pytest.mark.gen_test
+async def test_dm_and_reaction_notifications_use_the_dm_hooks(api):
+    org = await api.register()
+    scout, scout_key = await org.agent("scout")
+    dm = await api.ok("POST", f"{API}/dm", {"member_id": scout["id"], "member_type": "agent"}, token=org.token,
+                      status=201)
+    # dm > mention: one notification, the dm, to the other member only.
+    sent = await org.post("@scout psst", channel=dm["id"])
+    got = await api.ok("GET", f"{API}/notifications", token=scout_key)
+    assert [(n["type"], n["source_type"], n["source_id"], n["post_id"]) for n in got] == [
+        ("dm", "channel", dm["id"], sent["id"])]
+    assert await api.ok("GET", f"{API}/notifications", token=org.token) == []
+    # A new reaction notifies the post's author; a repeat or one's own reaction does not.
+    post = await org.post("ship it", token=scout_key)
+    await api.ok("POST", f"{API}/posts/{post['id']}/reactions", {"emoji": "eyes"}, token=org.token, status=201)
+    await api.ok("POST", f"{API}/posts/{post['id']}/reactions", {"emoji": "eyes"}, token=org.token, status=200)
+    await api.ok("POST", f"{API}/posts/{post['id']}/reactions", {"emoji": "tada"}, token=scout_key, status=201)
+    got = await api.ok("GET", f"{API}/notifications?type=reaction", token=scout_key)
+    assert [(n["type"], n["post_id"], n["actor_id"]) for n in got] == [("reaction", post["id"], org.owner["id"])]
+    assert got[0]["title"].startswith(f"{org.owner['name']} reacted ")

@@ -5,9 +5,10 @@ audience `identity`: stored, sent and replayed to the recipient's own connection
 from ..events import is_private
 from .. import eventlog, events
 from ..errors import NotFound
-from ..models import Agent, ChannelMember, Notification, Post, User, insert_many, new_id
+from ..models import Agent, Channel, ChannelMember, Notification, Post, User, insert_many, new_id
 from ..clock import now_iso
 from ..validation import is_id
+from . import dms
 
 # The original SDK and server spell the task type so; both mean ours.
 TYPE_ALIASES = {"task": "task_assigned", "task_assignment": "task_assigned"}
@@ -30,10 +31,9 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
     the parent's author if they can read it; one each, the first of these that applies,
     never to the actor nor to anyone in skip (notified of this post before an edit)."""
     recipients = {}
-    if channel.type == "dm":
-        for member_id, member_type in ChannelMember.select(ChannelMember.member_id, ChannelMember.member_type).where(
-                ChannelMember.channel_id == channel.id).tuples():
-            recipients.setdefault(member_id, (member_type, "dm"))
+    target = dms.notify_target(channel, post)  # the other member of a DM, else None
+    if target is not None:
+        recipients[target[0]] = (target[1], "dm")
     for who, (kind_of, _) in mentioned.items():
         recipients.setdefault(who, (kind_of, "mention"))
     if parent is not None and parent.author_id not in recipients and (
@@ -61,6 +61,29 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
             "channel_id": channel.id, "post_id": post["id"], "title": titles[kind], "body": body, "read": False,
             "created_at": stamp,
         })
+    return _store(rows)
+
+
+def for_reaction(target, post, emoji, actor):
+    """A `reaction` notification to the post's author (target: services.reactions.notify_target,
+    None for a repeat or one's own post), if they can still read the post's channel."""
+    if target is None:
+        return []
+    channel = Channel.get_by_id(post["channel_id"])
+    if is_private(channel.type) and not ChannelMember.select().where(
+            (ChannelMember.channel_id == channel.id) & (ChannelMember.member_id == target[0])).exists():
+        return []
+    where = "a direct message" if channel.type == "dm" else f"#{channel.name}"
+    return _store([{
+        "id": new_id(), "org_id": post["org_id"], "recipient_id": target[0], "recipient_type": target[1],
+        "type": "reaction", "source_id": post["id"], "source_type": "post", "actor_id": actor.id,
+        "actor_type": actor.kind, "channel_id": channel.id, "post_id": post["id"],
+        "title": f"{name_of(actor.id, actor.kind)} reacted {emoji} to your post in {where}",
+        "body": _body(post["content"]), "read": False, "created_at": now_iso(),
+    }])
+
+
+def _store(rows):
     read = Notification._meta.fields["read"]
     insert_many(Notification, Notification.FIELDS,
                 [tuple(read.db_value(row[n]) if n == "read" else row[n] for n in Notification.FIELDS) for row in rows])
