@@ -8,6 +8,7 @@ from peewee import fn
 
 from ..models import Agent, ChannelMember, Mention, Post, User, insert_many, new_id, public_post
 from ..clock import now_iso
+from . import reactions
 from .common import access_agent, readable_channel_ids
 
 # Fenced blocks (to their closing fence, or the end when unclosed), then `code` spans.
@@ -112,6 +113,7 @@ def _listing(identity, mentioned_id, query):
     found = list(rows.order_by(Mention.id.desc()).paginate(page, limit).dicts())
     posts = {row["id"]: public_post({name: row[name] for name in Post.FIELDS}) for row in
              Post.select().where(Post.id.in_([row["post_id"] for row in found])).dicts()} if found else {}
+    reactions.attach(list(posts.values()))
     items = [{**{name: row[name] for name in Mention.FIELDS}, "post": posts.get(row["post_id"]),
               "read": (row["post_seq"] or 0) <= (row["pointer"] or 0)} for row in found]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}

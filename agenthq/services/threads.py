@@ -3,6 +3,7 @@ subtree a delete takes with it."""
 
 from .. import eventlog, events
 from ..models import Post, database, public_post
+from . import reactions
 from .common import access_post, paginate_fields
 
 
@@ -52,7 +53,7 @@ def thread_page(identity, post_id, query):
         ((Post.id == root_id) | (Post.root_id == root_id)) & (Post.channel_id == post.channel_id)
     ).order_by(Post.created_at, Post.id)
     items, pagination = paginate_fields(rows, query["page"], query["limit"], Post.FIELDS)
-    return [public_post(item) for item in items], pagination
+    return reactions.attach([public_post(item) for item in items]), pagination
 
 
 def subtree(post):
