@@ -4,8 +4,8 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, dms, hooks, invites, org, posts, reactions, tasks
-from .handlers import webhooks
+from .handlers import accounts, activity, agents, base, channels, dms, hooks, invites, notifications, org, posts
+from .handlers import reactions, tasks, webhooks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -34,6 +34,7 @@ def make_app(config, hub=None):
         *agents.routes,
         *channels.routes,
         *posts.routes,
+        *notifications.routes,
         *reactions.routes,
         *dms.routes,
         *activity.routes,

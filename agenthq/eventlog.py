@@ -7,15 +7,17 @@ import dataclasses
 from . import events
 from .clock import now_iso
 from .events import CHANNEL, IDENTITY, MEMBERS, ORG, Event
-from .models import Channel, ChannelMember, Organization, insert_row, next_seq
+from .models import Channel, ChannelMember, Organization, insert_many, insert_row, next_seq
 from .models import Event as EventRow
 
 
-def record(draft):
+def record(draft, seq=None):
     """Append to the log inside the caller's write transaction, so the event exists exactly
-    when the change it reports does; the audience filter is read in the same transaction."""
+    when the change it reports does; the audience filter is read in the same transaction.
+    seq: one the caller reserved with next_seq() in this transaction (a post stores the seq
+    of its post.created, so it is known before the event is written)."""
     members = _members(draft.channel_id) if draft.members_only else None
-    event = Event(draft.org_id, next_seq(draft.org_id), draft.type, draft.audience, draft.channel_id, draft.data,
+    event = Event(draft.org_id, seq or next_seq(draft.org_id), draft.type, draft.audience, draft.channel_id, draft.data,
                   now_iso(), members, draft.recipient_id)
     insert_row(
         EventRow, org_id=event.org_id, seq=event.seq, type=event.type, audience=event.audience,
@@ -24,12 +26,29 @@ def record(draft):
     return event
 
 
-def post_event(name, post, channel_type=None):
+def record_many(drafts):
+    """record() for many IDENTITY events of one organization at once (a notification per
+    member of an @channel post): one seq block, one executemany."""
+    if not drafts:
+        return []
+    last = next_seq(drafts[0].org_id, len(drafts))
+    stamp = now_iso()
+    found = [Event(d.org_id, last - len(drafts) + 1 + i, d.type, d.audience, d.channel_id, d.data, stamp,
+                   None, d.recipient_id) for i, d in enumerate(drafts)]
+    data = EventRow._meta.fields["data"]
+    insert_many(EventRow, ("org_id", "seq", "type", "audience", "channel_id", "recipient_id", "data", "timestamp"), [
+        (e.org_id, e.seq, e.type, e.audience, e.channel_id, e.recipient_id, data.db_value(e.data), e.timestamp)
+        for e in found
+    ])
+    return found
+
+
+def post_event(name, post, channel_type=None, seq=None):
     """Record post.created / post.updated / post.deleted. Pass channel_type when the caller
     has the channel, to spare a read."""
     if channel_type is None:
         channel_type = Channel.select(Channel.type).where(Channel.id == post["channel_id"]).scalar()
-    return record(events.post_event(name, post, events.is_private(channel_type)))
+    return record(events.post_event(name, post, events.is_private(channel_type)), seq)
 
 
 def agent_event(name, agent):

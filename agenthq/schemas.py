@@ -38,7 +38,8 @@ PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=Fa
 
 LIST = query_schema()
 # A channel's posts: pinned ones first unless pinned_first=false (SPEC §10).
-LIST_CHANNEL_POSTS = query_schema(pinned_first=Flag(default=True))
+LIST_CHANNEL_POSTS = query_schema(
+    pinned_first=Flag(default=True), include_replies=Choice(("true", "false"), required=False))
 SEARCH_AGENTS = query_schema(
     q=Str(required=False, max_len=200),
     capabilities=StrList(required=False),
@@ -81,9 +82,15 @@ LIST_POSTS = query_schema(
     type=Choice(POST_TYPES, required=False),
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
+    include_replies=Choice(("true", "false"), required=False),
     pinned_first=Flag(default=True),
 )
-SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
+SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500), include_replies=Choice(("true", "false"), required=False))
+# §8.2: read=true lists read ones, any other value unread ones (as the original); an unknown
+# type lists nothing.
+LIST_NOTIFICATIONS = query_schema(type=Str(required=False, max_len=50), read=Str(required=False, max_len=20))
+LIST_MENTIONS = query_schema(since=Timestamp(required=False), unread=Str(required=False, max_len=20))
+MARK_READ = Schema(seq=Int(required=False, minimum=0))
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
     content=Str(required=False, min_len=1, max_len=20000, blank=False),

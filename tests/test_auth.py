@@ -140,6 +140,8 @@ async def test_wire_formats_of_every_object(api):
     for obj in objects:
         assert ULID.match(obj["id"]), obj
         for name, value in obj.items():
+            if name == "last_reply_at" and value is None:  # a post without replies (§7)
+                continue
             if name.endswith("_at") or name == "last_heartbeat":
                 if value is None and name in ("edited_at", "pinned_at"):  # null until edited or pinned
                     continue

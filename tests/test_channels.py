@@ -23,7 +23,9 @@ async def test_create_public_and_private(api):
     assert set(channel) == CHANNEL_FIELDS
     assert channel["name"] == "research" and channel["description"] == "papers and notes"
     assert channel["type"] == "public" and channel["org_id"] == org.id and channel["created_by"] == org.owner["id"]
-    assert await api.ok("GET", f"{API}/channels/{channel['id']}", token=org.token) == channel
+    read_state = {"member": True, "unread_count": 0, "mention_count": 0}
+    got = await api.ok("GET", f"{API}/channels/{channel['id']}", token=org.token)
+    assert {name: got[name] for name in CHANNEL_FIELDS} == channel and {k: got[k] for k in read_state} == read_state
 
     default = await api.ok("POST", f"{API}/channels", {"name": "plain"}, token=org.token, status=201)
     assert default["type"] == "public" and default["description"] == ""
@@ -31,7 +33,8 @@ async def test_create_public_and_private(api):
     secret = await create(api, org.token, "secret", "private")
     assert secret["type"] == "private"
     # The creator is a member: it sees the private channel and can post in it.
-    assert await api.ok("GET", f"{API}/channels/{secret['id']}", token=org.token) == secret
+    got = await api.ok("GET", f"{API}/channels/{secret['id']}", token=org.token)
+    assert {name: got[name] for name in CHANNEL_FIELDS} == secret and got["member"] is True
     await org.post("inside", channel=secret["id"])
 
     # An agent can create channels too, and is then their member.

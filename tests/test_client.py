@@ -154,10 +154,12 @@ async def test_post_methods(url):
         answer = await owner.create_post(general, "No, it finished", type="answer", parent_id=question["id"])
         assert answer["parent_id"] == question["id"] and answer["author_type"] == "user"
 
-        assert [p["id"] for p in await owner.list_posts(channel_id=general)] == [answer["id"], question["id"]]
+        assert [p["id"] for p in await owner.list_posts(channel_id=general)] == [question["id"]]  # replies: in threads
+        listed = await owner.list_posts(channel_id=general, include_replies=True)
+        assert [p["id"] for p in listed] == [answer["id"], question["id"]]
         assert [p["id"] for p in await owner.list_posts(type="question")] == [question["id"]]
         assert [p["id"] for p in await owner.list_posts(author_id=profile["id"])] == [question["id"]]
-        assert len(await owner.list_posts(since=question["created_at"])) >= 1
+        assert len(await owner.list_posts(since=question["created_at"], include_replies=True)) >= 1
         assert [p["id"] for p in await owner.search_posts("deploy stuck")] == [question["id"]]
 
         edited = await agent.update_post(question["id"], title="Deploy?", content="Is the deploy done?")

@@ -8,7 +8,7 @@ import pytest
 API = "/api/v1"
 POST_FIELDS = {"id", "org_id", "channel_id", "author_id", "author_type", "type", "title", "content",
                "metadata", "parent_id", "pinned", "created_at", "updated_at", "edited_at", "pinned_at",
-               "pinned_by", "reactions"}
+               "pinned_by", "reactions", "root_id", "reply_count", "last_reply_at", "seq"}
 
 
 @pytest.fixture
@@ -66,7 +66,8 @@ async def test_get_post_has_the_originals_keys(api):
 
     got = await api.ok("GET", f"{API}/posts/{root['id']}", token=key)
     assert set(got) == POST_FIELDS | {"post", "thread", "thread_truncated", "authors", "author"}
-    assert {name: got[name] for name in POST_FIELDS} == root and got["post"] == root
+    counters = {"reply_count": 4, "last_reply_at": deeper["created_at"], "metadata": {"reply_count": 4}}
+    assert {name: got[name] for name in POST_FIELDS} == {**root, **counters} and got["post"] == {**root, **counters}
     assert [p["id"] for p in got["thread"]] == [first["id"], nested["id"], second["id"], deeper["id"]]
     assert [p["parent_id"] for p in got["thread"]] == [root["id"], first["id"], root["id"], nested["id"]]
     assert all(set(p) == POST_FIELDS for p in got["thread"]) and got["thread_truncated"] is False

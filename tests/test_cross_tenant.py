@@ -43,6 +43,8 @@ async def populate(api, ws_connect, mark):
                         token=org.token, status=201)
     webhook = await api.ok("POST", f"{API}/webhooks", {"url": f"http://127.0.0.1:9/{mark}", "events": ["*"]},
                            token=org.token, status=201)
+    await org.post(f'{mark} @"{org.owner["name"]}"', token=key)  # the owner's notification
+    notification = (await api.ok("GET", f"{API}/notifications", token=org.token))[0]
     # A DM, a reaction, a pin and an edit (SPEC §10-11).
     dm = await api.ok("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
                       status=201)
@@ -54,18 +56,18 @@ async def populate(api, ws_connect, mark):
                            token=org.token, status=201)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
             "private": private["id"], "secret": secret, "dm": dm["id"], "task": task, "hidden_task": hidden_task,
-            "dm_task": dm_task, "invite": invite["invite"]["id"], "hook": hook["hook"]["id"], "webhook": webhook["id"]}
+            "dm_task": dm_task, "invite": invite["invite"]["id"], "hook": hook["hook"]["id"], "webhook": webhook["id"], "notification": notification["id"]}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
             a["private"], a["secret"]["id"], a["dm"], a["task"]["id"], a["hidden_task"]["id"], a["dm_task"]["id"],
-            a["invite"], a["hook"], a["webhook"]}
+            a["invite"], a["hook"], a["webhook"], a["notification"]}
 
 
 def path_value(name, a):
     return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
-            "user_id": a["org"].owner["id"], "emoji": "eyes", "task_id": a["task"]["id"],
+            "notification_id": a["notification"], "user_id": a["org"].owner["id"], "emoji": "eyes", "task_id": a["task"]["id"],
             "invite_id": a["invite"], "hook_id": a["hook"], "webhook_id": a["webhook"],
             # An invite's token is its credential, not an id of the first organization.
             "token": "AHQ-aaaaaaaaaa-bbbbbbbbbbbb"}[name]

@@ -72,6 +72,14 @@ async def watch(url, email, password, ask_question):
             await until(lambda: any(p["parent_id"] == question["id"] for p in posts))
             answer = next(p for p in posts if p["parent_id"] == question["id"])
             assert answer["type"] == "answer" and names.get(answer["author_id"]) in AGENTS
+            assert answer["root_id"] == question["id"] and answer["content"].startswith('@"Demo Owner" ')
+            # An agent asks the demo person something early on: the bell lights up.
+            for _ in range(600):
+                notes = await person.list_notifications(type="mention")
+                if notes:
+                    break
+                await asyncio.sleep(0.05)
+            assert notes and notes[0]["title"].endswith("mentioned you in #general"), notes
 
 
 def test_demo_org_comes_alive_and_restarts(tmp_path):
@@ -184,13 +192,14 @@ def test_run_py_open_opens_the_page(tmp_path):
 
 
 def fits(answer, question):
-    """True if the answer is one of its topic's answers, filled with the question's values."""
+    """True if the answer is one of its topic's answers, filled with the question's values,
+    after the mention of the asker it starts with."""
     values = question["metadata"]["demo_values"]
     for template in ANSWERS[question["metadata"]["demo_topic"]]:
         pattern = re.escape(template)
         for name in set(re.findall(r"\{(\w+)\}", template)):
             pattern = pattern.replace(re.escape("{" + name + "}"), re.escape(str(values[name])))
-        if re.fullmatch(pattern, answer["content"]):
+        if re.fullmatch(r'(@[A-Za-z0-9_-]+ |@"[^"\n]+" )' + pattern, answer["content"]):
             return True
     return False
 

@@ -114,7 +114,7 @@ async def test_an_owner_sees_a_dm_nowhere(api, ws_connect):
         logged = await api.ok("GET", f"{API}/activity?limit=100", token=token)
         assert not [a for a in logged if cid in (a["resource_id"], a["details"].get("channel_id"))]
     # The members do see the activity and the search hits.
-    assert len(await api.ok("GET", f"{API}/posts/search?q=sesquipedalian", token=member_token)) == 2
+    assert len(await api.ok("GET", f"{API}/posts/search?q=sesquipedalian&include_replies=true", token=member_token)) == 2
     logged = await api.ok("GET", f"{API}/activity?limit=100", token=key)
     assert [a for a in logged if a["details"].get("channel_id") == cid]
 

@@ -8,6 +8,7 @@ API = "/api/v1"
 POST_FIELDS = {
     "id", "org_id", "channel_id", "author_id", "author_type", "type", "title", "content",
     "metadata", "parent_id", "pinned", "created_at", "updated_at", "edited_at", "pinned_at", "pinned_by", "reactions",
+    "root_id", "reply_count", "last_reply_at", "seq",
 }
 
 

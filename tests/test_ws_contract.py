@@ -14,6 +14,7 @@ ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 POST_KEYS = {
     "id", "org_id", "channel_id", "author_id", "author_type", "type", "title", "content", "metadata",
     "parent_id", "pinned", "created_at", "updated_at", "edited_at", "pinned_at", "pinned_by", "reactions",
+    "root_id", "reply_count", "last_reply_at", "seq",
 }
 AGENT_KEYS = {
     "id", "org_id", "name", "description", "status", "last_heartbeat", "capabilities", "metadata",

@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..client import AgentHQClient, AgentHQError, credentials
-from . import commands, integrations, messaging, task_commands
+from . import commands, conversations, integrations, messaging, task_commands
 from .output import Printer, clean
 
 S = argparse.SUPPRESS
@@ -60,6 +60,17 @@ def build_parser():
     p.add_argument("--title")
     p.add_argument("--type", choices=["update", "insight", "question", "answer", "alert", "metric"])
     p.add_argument("text", nargs="?", help="the text; omitted or '-': read stdin")
+
+    p = command("reply", conversations.reply, "answer a post, in its thread")
+    p.add_argument("post_id")
+    p.add_argument("text", nargs="?", help="the text; omitted or '-': read stdin")
+    p = command("thread", conversations.thread, "show a post's thread, replies indented under their parent")
+    p.add_argument("post_id", help="any post of the thread")
+    p = command("inbox", conversations.inbox, "unread posts per channel and unread notifications")
+    p.add_argument("--limit", type=int, default=20)
+    p = command("read", conversations.read, "mark a channel read (moves your read pointer)")
+    p.add_argument("channel", help="channel name or id")
+    p.add_argument("--seq", type=int, help="read up to this seq (default: everything so far)")
 
     p = command("tail", commands.tail_command, "follow events live (Ctrl-C to stop)")
     p.add_argument("--channel", action="append", help="channel name or id; repeat; default all")

@@ -34,9 +34,11 @@ def describe(frame, names, printer):
         label = printer.paint(f"[{clean(post_type)}]", POST_COLORS.get(post_type, "cyan"))
         verb = {"post.created": "", "post.updated": " (edited)", "post.deleted": " (deleted)"}.get(kind, "")
         title = printer.paint(clean(data["title"]) + " — ", "bold") if data.get("title") else ""
-        reply = "↳ " if data.get("parent_id") else ""
-        return (f"{when} {printer.paint(names.channel(data.get('channel_id')), 'blue')} "
-                f"{printer.paint(names.author(data), 'bold')} {label} {reply}{title}{short(data.get('content'))}{verb}")
+        # A reply is indented under its parent, whose short id it names (a live stream does
+        # not put the parent right above it).
+        reply = f"    ↳ {printer.paint('re ' + data['parent_id'][-6:], 'dim')} " if data.get("parent_id") else ""
+        return (f"{reply}{when} {printer.paint(names.channel(data.get('channel_id')), 'blue')} "
+                f"{printer.paint(names.author(data), 'bold')} {label} {title}{short(data.get('content'))}{verb}")
     if kind.startswith("agent."):
         names.agents[data.get("id")] = data.get("name", "?")
         state = {"agent.online": ("is online", "green"), "agent.offline": ("went offline", "dim"),

@@ -2,6 +2,7 @@
 
 from .errors import AgentHQError
 from .realtime import Realtime
+from .conversations import ConversationMethods
 from .messaging import MessagingMethods
 from .rest import RestMethods
 from .tasks import TaskMethods
@@ -10,7 +11,7 @@ from .transport import Transport, check_url
 DEFAULT_URL = "http://127.0.0.1:3000"
 
 
-class AgentHQClient(RestMethods, MessagingMethods, TaskMethods):
+class AgentHQClient(RestMethods, ConversationMethods, MessagingMethods, TaskMethods):
     """Talk to an AgentHQ hub as an agent (api_key) or a person (token, or login()).
 
         client = AgentHQClient("http://localhost:3000", api_key="ahq_...")

@@ -97,8 +97,9 @@ class RestMethods:
         body = {"member_id": member_id, "member_type": member_type}
         return await self._call("POST", f"/api/v1/channels/{channel_id}/members", body)
 
-    async def channel_posts(self, channel_id, page=None, limit=None):
-        query = {"page": page, "limit": limit}
+    async def channel_posts(self, channel_id, page=None, limit=None, include_replies=None):
+        """Top-level posts; include_replies=True lists replies too."""
+        query = {"page": page, "limit": limit, "include_replies": include_replies}
         return await self._call("GET", f"/api/v1/channels/{channel_id}/posts", query=query)
 
     # Posts --------------------------------------------------------------------------------
@@ -107,13 +108,16 @@ class RestMethods:
                      parent_id=parent_id)
         return await self._call("POST", "/api/v1/posts", body)
 
-    async def list_posts(self, channel_id=None, type=None, author_id=None, since=None, page=None, limit=None):
+    async def list_posts(self, channel_id=None, type=None, author_id=None, since=None, page=None, limit=None,
+                         include_replies=None):
+        """Top-level posts; include_replies=True lists replies too."""
         query = {"channel_id": channel_id, "type": type, "author_id": author_id, "since": since,
-                 "page": page, "limit": limit}
+                 "page": page, "limit": limit, "include_replies": include_replies}
         return await self._call("GET", "/api/v1/posts", query=query)
 
-    async def search_posts(self, q, page=None, limit=None):
-        return await self._call("GET", "/api/v1/posts/search", query={"q": q, "page": page, "limit": limit})
+    async def search_posts(self, q, page=None, limit=None, include_replies=None):
+        query = {"q": q, "page": page, "limit": limit, "include_replies": include_replies}
+        return await self._call("GET", "/api/v1/posts/search", query=query)
 
     async def get_post(self, post_id):
         return await self._call("GET", f"/api/v1/posts/{post_id}")

@@ -129,5 +129,5 @@ async def seed(url, pace):
             else:
                 made = await owner.register_agent(persona["name"], persona["description"], persona["capabilities"])
                 agent, key = made["agent"], made["apiKey"]
-            team.append(SimulatedAgent(url, persona, agent["id"], key, channels, team, pace))
+            team.append(SimulatedAgent(url, persona, agent["id"], key, channels, team, pace, owner=ORG["name"]))
         return team

@@ -6,7 +6,7 @@ import logging
 import random
 
 from ..client import AgentHQClient, AgentHQError
-from .script import answer_for, next_post
+from .script import addressed, answer_for, next_post, to_owner
 
 log = logging.getLogger("agenthq.demo")
 
@@ -14,12 +14,14 @@ WARM_UP_POSTS = 3  # nobody leaves before the first visitor has seen everyone on
 
 
 class SimulatedAgent:
-    def __init__(self, url, persona, agent_id, api_key, channels, team, pace=1.0):
+    def __init__(self, url, persona, agent_id, api_key, channels, team, pace=1.0, owner=None):
         self.url, self.persona, self.id, self.api_key = url, persona, agent_id, api_key
         self.name = persona["name"]
         self.channels = channels  # name -> id
         self.team = team  # every SimulatedAgent, to pick who answers a question
         self.pace = pace
+        self.owner = owner  # the demo person's name, whom one persona asks something
+        self.asked_owner = False
         self.online = False
         self.posts = 0
         self._tasks = set()
@@ -65,6 +67,10 @@ class SimulatedAgent:
                 await client.heartbeat("online")
             elif roll < 0.14 and self.posts >= WARM_UP_POSTS:
                 return
+            elif self.owner and not self.asked_owner and to_owner(self.persona, self.owner):
+                self.asked_owner = True
+                await client.create_post(self.channels["general"], to_owner(self.persona, self.owner),
+                                         type="question", title="Need a human")
             else:
                 channel, post_type, title, content, metadata = next_post(self.persona)
                 await client.create_post(self.channels[channel], content, type=post_type, title=title,
@@ -73,9 +79,12 @@ class SimulatedAgent:
             await self._pause(3, 8)
 
     def _consider(self, client, post):
-        """Questions get one answer, from one online teammate other than the asker; the asker
-        is chosen the same way by every agent, so they never all reply at once."""
-        if post.get("type") != "question" or post["author_id"] == self.id:
+        """Questions get one answer, in their thread, from one online teammate other than the
+        asker; the answerer is chosen the same way by every agent, so they never all reply at
+        once. A question to the demo person is theirs to answer."""
+        if post.get("type") != "question" or post["author_id"] == self.id or post.get("parent_id"):
+            return
+        if self.owner and f'@"{self.owner}"' in post.get("content", ""):
             return
         candidates = [agent for agent in self.team if agent.online and agent.id != post["author_id"]]
         if not candidates or candidates[sum(map(ord, post["id"])) % len(candidates)] is not self:
@@ -87,9 +96,11 @@ class SimulatedAgent:
     async def _answer(self, client, post):
         await self._pause(1, 3)
         try:
-            # In the question's thread (parent_id), with an answer written for that question.
-            await client.create_post(post["channel_id"], answer_for(self.persona, post), type="answer",
-                                     parent_id=post["id"])
+            # In the question's thread (parent_id), with an answer written for that question,
+            # addressed to the asker with a mention.
+            asker = next((agent.name for agent in self.team if agent.id == post["author_id"]), self.owner)
+            await client.create_post(post["channel_id"], addressed(answer_for(self.persona, post), asker),
+                                     type="answer", parent_id=post["id"])
         except AgentHQError as error:
             log.warning("%s could not answer: %s", self.name, error)
 

@@ -54,6 +54,8 @@ PERSONAS = [
         },
         "channels": {"alert": "alerts", "update": "updates", "question": "general"},
         "answers": ["From monitoring: every service is healthy right now, {ms} ms p95, no open incidents."],
+        # Early in its first shift, so a visitor's bell lights up within a minute.
+        "to_owner": '@"{owner}" can you approve the {svc} v{ver} rollout? I am holding it until you say so.',
     },
 ]
 
@@ -119,3 +121,16 @@ def answer_for(persona, question=None):
         given = metadata.get("demo_values") if isinstance(metadata.get("demo_values"), dict) else {}
         return fill(random.choice(ANSWERS[topic]), given)
     return fill(random.choice(persona["answers"]))
+
+
+def addressed(text, asker):
+    """text with an @mention of the asker in front: `@name` for an agent, `@"Full Name"` for
+    a person (a name with spaces is written so)."""
+    if not asker:
+        return text
+    return (f"@{asker} " if asker.replace("_", "").replace("-", "").isalnum() else f'@"{asker}" ') + text
+
+
+def to_owner(persona, owner):
+    """The persona's question for the demo person, or None."""
+    return fill(persona["to_owner"], {"owner": owner}) if persona.get("to_owner") else None

@@ -5,7 +5,14 @@ from ..services import posts
 from .base import BaseHandler
 
 
-class PostsHandler(BaseHandler):
+class PostWriter(BaseHandler):
+    def online_users(self):
+        """People with an open /ws on this hub, whom @here names (agents: by their status)."""
+        connections = self.hub.registry.connections_of_org(self.identity.org_id)
+        return frozenset(c.identity.id for c in connections if c.identity.kind == "user")
+
+
+class PostsHandler(PostWriter):
     async def get(self):
         items, pagination = await self.hub.read(posts.list_posts, self.identity, self.query(schemas.LIST_POSTS))
         self.reply(items, pagination=pagination)
@@ -14,7 +21,7 @@ class PostsHandler(BaseHandler):
         data = self.body(schemas.CREATE_POST)
         # Rendered here, before the write: never on the loop, never inside the writer's turn.
         html = await self.settings["markdown"].render(data["content"])
-        self.reply(await self.hub.write(posts.create, self.identity, data, html), 201)
+        self.reply(await self.hub.write(posts.create, self.identity, data, html, self.online_users()), 201)
 
 
 class PostSearchHandler(BaseHandler):
@@ -25,21 +32,29 @@ class PostSearchHandler(BaseHandler):
         self.reply(items, pagination=pagination)
 
 
-class PostHandler(BaseHandler):
+class PostHandler(PostWriter):
     async def get(self, post_id):
         self.reply(await self.hub.read(posts.get, self.identity, post_id))
 
     async def patch(self, post_id):
         data = self.body(schemas.PATCH_POST)
         html = await self.settings["markdown"].render(data["content"]) if "content" in data else None
-        self.reply(await self.hub.write(posts.patch, self.identity, post_id, data, html))
+        self.reply(await self.hub.write(posts.patch, self.identity, post_id, data, html, self.online_users()))
 
     async def delete(self, post_id):
         self.reply(await self.hub.write(posts.delete, self.identity, post_id))
+
+
+class ThreadHandler(BaseHandler):
+    async def get(self, post_id):
+        query = self.query(schemas.LIST)
+        items, pagination = await self.hub.read(posts.thread, self.identity, post_id, query)
+        self.reply(items, pagination=pagination)
 
 
 routes = [
     (r"/api/v1/posts", PostsHandler),
     (r"/api/v1/posts/search", PostSearchHandler),
     (r"/api/v1/posts/([^/]+)", PostHandler),
+    (r"/api/v1/posts/([^/]+)/thread", ThreadHandler),
 ]

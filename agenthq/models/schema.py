@@ -4,9 +4,10 @@ database, the version), and the facts kept with it (the generated signing secret
 import secrets
 
 from .db import connect, database, is_postgres
+from .conversations import CONVERSATION_MODELS
 from .tables import MODELS, IncomingWebhook, Invite, Meta, Webhook, WebhookDelivery
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -88,10 +89,49 @@ def _add_invites_and_hooks(db):
     db.create_tables([Invite, IncomingWebhook, Webhook, WebhookDelivery], safe=True)
 
 
+
+def _add_post_threads(db):
+    # Version 7: threads (root_id, reply_count, last_reply_at) and the post's seq. Existing
+    # replies get their root and roots their counts here, once; seq stays NULL on old posts
+    # (they count as read everywhere, services/readstate.py).
+    if "last_read_seq" not in {column.name for column in db.get_columns("channel_member")}:
+        # Read pointers (§9): an existing member has read everything so far.
+        db.execute_sql('ALTER TABLE "channel_member" ADD COLUMN "last_read_seq" INTEGER NOT NULL DEFAULT 0')
+        db.execute_sql('UPDATE "channel_member" SET "last_read_seq" = (SELECT "last_seq" FROM "organization" AS o '
+                       'WHERE o."id" = (SELECT "org_id" FROM "channel" AS c WHERE c."id" = "channel_member"."channel_id"))')
+    have = {column.name for column in db.get_columns("post")}
+    for name, kind in (("root_id", "TEXT"), ("reply_count", "INTEGER NOT NULL DEFAULT 0"),
+                       ("last_reply_at", "TEXT"), ("seq", "INTEGER")):
+        if name not in have:
+            db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" {kind}')
+    parents = dict(db.execute_sql('SELECT "id", "parent_id" FROM "post" WHERE "parent_id" IS NOT NULL').fetchall())
+    param = db.param
+    for post_id in parents:
+        root, seen = parents[post_id], {post_id}
+        while root in parents and root not in seen:  # a corrupt cycle of parent_ids ends too
+            seen.add(root)
+            root = parents[root]
+        db.execute_sql(f'UPDATE "post" SET "root_id" = {param} WHERE "id" = {param}', (root, post_id))
+    db.execute_sql(
+        'UPDATE "post" SET "reply_count" = (SELECT count(*) FROM "post" AS r WHERE r."root_id" = "post"."id"), '
+        '"last_reply_at" = (SELECT max(r."created_at") FROM "post" AS r WHERE r."root_id" = "post"."id") '
+        'WHERE "root_id" IS NULL'
+    )
+
+
+# Indexes on columns a migration adds, so made once the migrations have run. root_id: GET
+# /posts/:id/thread and the subtree delete read a thread by it.
+# seq: unread counts (§9) count a channel's posts past a pointer.
+LATE_INDEXES = (
+    'CREATE INDEX IF NOT EXISTS "post_root_id_id" ON "post" ("root_id", "id")',
+    'CREATE INDEX IF NOT EXISTS "post_channel_id_seq" ON "post" ("channel_id", "seq")',
+)
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
 MIGRATIONS = {
     1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins,
-    5: _add_invites_and_hooks,
+    5: _add_invites_and_hooks, 6: _add_post_threads,
 }
 
 
@@ -104,7 +144,7 @@ def open_database(target):
     with db.atomic():
         if is_postgres(db):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-        db.create_tables(MODELS, safe=True)
+        db.create_tables((*MODELS, *CONVERSATION_MODELS), safe=True)
         for statement in POSTGRES_SEARCH_SCHEMA if is_postgres(db) else FTS_SCHEMA:
             db.execute_sql(statement)
         version = int(Meta.get_value("schema_version", 0))
@@ -118,6 +158,8 @@ def open_database(target):
                 f"database schema version {version} is newer than this AgentHQ ({SCHEMA_VERSION})"
             )
         Meta.set_value("schema_version", version)
+        for statement in LATE_INDEXES:
+            db.execute_sql(statement)
     db.close()
     return db
 

@@ -143,6 +143,8 @@ class ChannelMember(BaseModel):
     member_id = IdField(index=True)
     member_type = StringField()
     joined_at = TimeField(default=now_iso)
+    # The member's read pointer (§9, schema version 5): posts with a higher seq are unread.
+    last_read_seq = IntegerField(default=0)
 
     class Meta:
         indexes = ((("channel_id", "member_id"), True),)
@@ -170,10 +172,18 @@ class Post(BaseModel):
     edited_at = TimeField(null=True)
     pinned_at = TimeField(null=True)
     pinned_by = IdField(null=True)
+    # Threads (schema version 6): the thread's top-level post (null on it); on that top-level
+    # post, its count of descendants and the newest one's created_at; the seq of post.created.
+    root_id = IdField(null=True)
+    reply_count = IntegerField(default=0)
+    last_reply_at = TimeField(null=True)
+    seq = IntegerField(null=True)
 
     class Meta:
         # parent_id: GET /posts/:id walks a thread down by it (services.posts.thread_of); without
         # it each level scans the organization's posts. Created on start for existing databases.
+        # The index on root_id is made after the migrations (models/schema.py LATE_INDEXES):
+        # an older database has no such column when create_tables runs.
         # (channel_id, pinned, id): a pinned-first page reads a channel's pins, then one page of
         # the rest, each in id order off this index (bench/channel_page.py).
         indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False),
@@ -183,7 +193,20 @@ class Post(BaseModel):
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
         "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
         "edited_at", "pinned_at", "pinned_by",
+        "root_id", "reply_count", "last_reply_at", "seq",
     )
+
+    def to_dict(self):
+        return public_post(super().to_dict())
+
+
+def public_post(post):
+    """A post row as the API shows it: a top-level post with replies has metadata.reply_count
+    mirroring its reply_count (the original web app reads it there; the original sets it on
+    the first reply, so a post without replies has none)."""
+    if post.get("root_id") is None and post.get("reply_count"):
+        post["metadata"] = {**(post.get("metadata") or {}), "reply_count": post["reply_count"]}
+    return post
 
 
 class Reaction(BaseModel):

@@ -4,7 +4,8 @@ credentials; 404 with a path id; 503 with the envelope), and the ids it hands to
 operations (OpenAPI links, which schemathesis' stateful phase follows). Keyed by method and
 path as served; tests/test_openapi.py fails on an operation without a note or a stale note."""
 
-from ..models import Post, Webhook
+from .. import schemas
+from ..models import Channel, Post, Webhook
 from .fields import ID
 from .resources import OBJECT, STRING, TIME, obj, ref, resource_schema
 
@@ -24,6 +25,23 @@ HOOK_MADE = obj({"hook": ref("IncomingWebhook"), "url": STRING, "token": STRING}
 INVITE_SEEN = obj({"invite": obj({
     "id": ID, "invite_type": STRING, "email": NULLABLE_STRING, "role": NULLABLE_STRING, "status": STRING,
     "expires_at": TIME, "org_name": STRING})})
+# Conversations (§8-9): channels answered to the caller carry read state; mentions and
+# notifications are their own objects.
+INTEGER = {"type": "integer"}
+CHANNEL_STATE = obj({**resource_schema(Channel)["properties"], "member": {"type": "boolean"},
+                     "last_read_seq": INTEGER, "unread_count": INTEGER, "mention_count": INTEGER},
+                    nullable=("created_by", "last_read_seq"))
+READ_STATE = obj({"channel_id": ID, "last_read_seq": INTEGER, "unread_count": INTEGER, "mention_count": INTEGER},
+                 nullable=("last_read_seq",))
+MENTION = obj({"id": ID, "org_id": ID, "post_id": ID, "channel_id": ID, "mentioned_id": ID,
+               "mentioned_type": {"type": "string", "enum": list(schemas.MEMBER_TYPES)},
+               "kind": {"type": "string", "enum": ["direct", "channel", "here"]}, "created_at": TIME,
+               "post": {**ref("Post"), "nullable": True}, "read": {"type": "boolean"}})
+NOTIFICATION = obj({"id": ID, "org_id": ID, "recipient_id": ID, "recipient_type": STRING, "type": STRING,
+                    "source_id": ID, "source_type": STRING, "actor_id": ID, "actor_type": STRING,
+                    "channel_id": ID, "post_id": ID, "title": STRING, "body": STRING,
+                    "read": {"type": "boolean"}, "created_at": TIME},
+                   nullable=("source_id", "source_type", "actor_id", "actor_type", "channel_id", "post_id", "body"))
 ME = {"oneOf": [
     obj({"type": {"type": "string", "enum": ["user"]}, "user": ref("User"), "org": ref("Organization")}),
     obj({"type": {"type": "string", "enum": ["agent"]}, "agent": ref("Agent"), "org": ref("Organization")}),
@@ -62,10 +80,25 @@ NOTES = {
     "POST /api/v1/agents/{agent_id}/rotate-key": dict(summary="a new API key; the old one stops working",
                                                       errors=(403,), data=obj({"apiKey": STRING})),
     # channels
-    "GET /api/v1/channels": dict(summary="channels the caller can read (all of them without page and limit)"),
+    "GET /api/v1/channels": dict(summary="channels the caller can read (all of them without page and limit)",
+                                 data=CHANNEL_STATE),
     "POST /api/v1/channels": dict(summary="create a channel", errors=(409,),
                                   provides={"channel_id": "$response.body#/data/id"}),
-    "GET /api/v1/channels/{channel_id}": dict(summary="one channel"),
+    "GET /api/v1/channels/{channel_id}": dict(summary="one channel", data=CHANNEL_STATE),
+    "POST /api/v1/channels/{channel_id}/read": dict(summary="move the caller's read pointer forward (a member)",
+                                                    errors=(403,), data=READ_STATE),
+    # notifications and mentions
+    "GET /api/v1/notifications": dict(summary="the caller's notifications, newest first", data=NOTIFICATION),
+    "GET /api/v1/notifications/unread-count": dict(summary="how many of the caller's notifications are unread",
+                                                   data=obj({"count": INTEGER})),
+    "PATCH /api/v1/notifications/{notification_id}/read": dict(
+        summary="mark one of the caller's notifications read", data=NOTIFICATION),
+    "POST /api/v1/notifications/read-all": dict(
+        summary="mark all the caller's notifications read",
+        data=obj({"read": {"type": "boolean", "enum": [True]}, "updated": INTEGER})),
+    "GET /api/v1/mentions": dict(summary="the caller's mentions, newest first", data=MENTION),
+    "GET /api/v1/agents/{agent_id}/mentions": dict(summary="an agent's mentions in channels the caller can read",
+                                                   data=MENTION),
     "GET /api/v1/channels/{channel_id}/stats": dict(
         summary="a channel's member and post counts",
         data=obj({"memberCount": {"type": "integer"}, "postCount": {"type": "integer"}})),
@@ -83,6 +116,7 @@ NOTES = {
     "POST /api/v1/posts": dict(summary="post to a channel", errors=(404,), provides={"post_id": "$response.body#/data/id"}),
     "GET /api/v1/posts/search": dict(summary="full-text search, best match first"),
     "GET /api/v1/posts/{post_id}": dict(summary="one post, with its thread and authors", data=POST_DETAIL),
+    "GET /api/v1/posts/{post_id}/thread": dict(summary="the thread of a post: its root, then every reply, oldest first"),
     "PATCH /api/v1/posts/{post_id}": dict(summary="edit a post (author, owner, admin)", errors=(403,)),
     "DELETE /api/v1/posts/{post_id}": dict(summary="delete a post (author, owner, admin)", errors=(403,),
                                            data=flag("deleted")),

@@ -3,7 +3,7 @@
 from .. import security
 from ..errors import Conflict, Forbidden, InvalidToken
 from ..models import Agent, Channel, ChannelMember, Organization, User
-from . import activity, agents
+from . import activity, agents, readstate
 from .common import require_user
 
 DEFAULT_CHANNELS = (
@@ -76,6 +76,7 @@ def register_agent(identity, data):
         capabilities=data.get("capabilities", []), metadata={}, owner_user_id=identity.id,
         key_prefix=prefix, key_hash=key_hash,
     )
+    readstate.join_defaults(identity.org_id, agent.id, "agent")  # §9
     activity.record(identity, "agent.registered", "agent", agent.id, {"name": agent.name})
     return {"agent": agent.to_dict(), "apiKey": key}, agents.created(agent)
 

@@ -6,7 +6,7 @@ from .. import eventlog
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Channel, ChannelMember, Post
 from ..errors import ValidationError
-from . import activity, dms, posts
+from . import activity, dms, posts, readstate
 from .common import access_channel, is_member, member_exists, paginate, readable_channel_ids
 
 
@@ -23,23 +23,23 @@ def create(identity, data):
         )
     except IntegrityError:
         raise Conflict("CHANNEL_EXISTS", "A channel with this name already exists", field="name") from None
-    ChannelMember.create(channel_id=channel.id, member_id=identity.id, member_type=identity.kind)
+    readstate.join(channel.id, identity.id, identity.kind, identity.org_id)
     activity.record(identity, "channel.created", "channel", channel.id, {"name": channel.name, "type": channel.type})
     return channel.to_dict(), [eventlog.channel_event("channel.created", channel.to_dict())]
 
 
 def list_channels(identity, query):
+    if query.get("page") is None and query.get("limit") is None:
+        # The original SDK's listChannels() sends no paging and expects every channel.
+        # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
+        items = dms.decorate(identity, readstate.readable_with_state(identity, query.get("type")))
+        return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
     rows = Channel.select().where(Channel.id.in_(readable_channel_ids(identity)))
     if query.get("type"):
         rows = rows.where(Channel.type == query["type"])
     rows = rows.order_by(Channel.name, Channel.id)
-    if query.get("page") is None and query.get("limit") is None:
-        # The original SDK's listChannels() sends no paging and expects every channel.
-        # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
-        items = dms.decorate(identity, [channel.to_dict() for channel in rows])
-        return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
     items, pagination = paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
-    return dms.decorate(identity, items), pagination
+    return readstate.with_read_state(identity, dms.decorate(identity, items)), pagination
 
 
 def stats(identity, channel_ref):
@@ -50,16 +50,14 @@ def stats(identity, channel_ref):
 
 
 def get(identity, channel_id):
-    return dms.decorate(identity, [access_channel(identity, channel_id).to_dict()])[0]
+    return readstate.with_read_state(identity, dms.decorate(identity, [access_channel(identity, channel_id).to_dict()]))[0]
 
 
 def join(identity, channel_id):
     channel = access_channel(identity, channel_id)
     if channel.type != "public" and not is_member(channel.id, identity.id):
         raise Forbidden("Private channels are joined by invitation")
-    ChannelMember.insert(
-        channel_id=channel.id, member_id=identity.id, member_type=identity.kind
-    ).on_conflict_ignore().execute()
+    readstate.join(channel.id, identity.id, identity.kind, identity.org_id)
     return {"joined": True}, []
 
 
@@ -81,9 +79,7 @@ def add_member(identity, channel_id, data):
         raise Forbidden("Only members of a channel can add members to it")
     if not member_exists(identity.org_id, data["member_id"], data["member_type"]):
         raise NotFound(data["member_type"])
-    ChannelMember.insert(
-        channel_id=channel.id, member_id=data["member_id"], member_type=data["member_type"]
-    ).on_conflict_ignore().execute()
+    readstate.join(channel.id, data["member_id"], data["member_type"], identity.org_id)
     activity.record(identity, "channel.member_added", "channel", channel.id, {"member_id": data["member_id"]})
     return {"added": True, "channel_id": channel.id, "member_id": data["member_id"]}, []
 

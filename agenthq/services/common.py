@@ -4,7 +4,7 @@ from peewee import fn
 
 from ..events import is_private
 from ..errors import Forbidden, NotFound
-from ..models import Agent, Channel, ChannelMember, Post, User, database, select_rows
+from ..models import Agent, Channel, ChannelMember, Post, User, database, public_post, select_rows
 from ..validation import is_id
 
 
@@ -15,13 +15,17 @@ def paginate(query, page, limit, to_dict):
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
-def channel_page(channel_id, page, limit):
-    """A channel's posts, newest first: the hub's hottest read, so it skips query building."""
+def channel_page(channel_id, page, limit, replies=False):
+    """A channel's posts, newest first: the hub's hottest read, so it skips query building.
+    Replies only with `replies` (§7: lists show top-level posts)."""
+    only_roots = "" if replies else 'AND "parent_id" IS NULL '
     items = select_rows(
-        Post, Post.FIELDS, 'ORDER BY "id" DESC LIMIT ? OFFSET ?', (limit, (page - 1) * limit), channel_id=channel_id
+        Post, Post.FIELDS, only_roots + 'ORDER BY "id" DESC LIMIT ? OFFSET ?', (limit, (page - 1) * limit),
+        channel_id=channel_id,
     )
+    items = [public_post(item) for item in items]
     total = database.execute_sql(
-        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param}', (channel_id,)
+        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param} {only_roots}', (channel_id,)
     ).fetchone()[0]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 

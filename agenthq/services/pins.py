@@ -3,7 +3,7 @@
 from .. import eventlog
 from ..clock import now_iso
 from ..errors import Forbidden
-from ..models import Post, database, select_rows
+from ..models import Post, database, public_post, select_rows
 from . import reactions
 from .common import access_channel, access_post, is_member
 
@@ -32,17 +32,20 @@ def list_pins(identity, channel_ref):
     return reactions.attach([post.to_dict() for post in rows.order_by(Post.pinned_at.desc(), Post.id.desc())])
 
 
-def pinned_first_page(channel_id, page, limit):
+def pinned_first_page(channel_id, page, limit, replies=False):
     """A channel's page with its pinned posts first (newest first among them), then the rest
-    newest first: the pinned ones are few, read whole; the rest is one indexed page."""
+    newest first: the pinned ones are few, read whole; the rest is one indexed page.
+    Replies only with `replies` (§7: lists show top-level posts)."""
+    roots = "" if replies else 'AND "parent_id" IS NULL '
     offset = (page - 1) * limit
-    pinned = select_rows(Post, Post.FIELDS, 'AND "pinned" = ? ORDER BY "id" DESC', (True,), channel_id=channel_id)
+    pinned = select_rows(Post, Post.FIELDS, roots + 'AND "pinned" = ? ORDER BY "id" DESC', (True,), channel_id=channel_id)
     items = pinned[offset:offset + limit]
     if len(items) < limit:
-        rest = select_rows(Post, Post.FIELDS, 'AND "pinned" = ? ORDER BY "id" DESC LIMIT ? OFFSET ?',
+        rest = select_rows(Post, Post.FIELDS, roots + 'AND "pinned" = ? ORDER BY "id" DESC LIMIT ? OFFSET ?',
                            (False, limit - len(items), max(0, offset - len(pinned))), channel_id=channel_id)
         items += rest
+    items = [public_post(item) for item in items]
     total = database.execute_sql(
-        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param}', (channel_id,)
+        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param} {roots}', (channel_id,)
     ).fetchone()[0]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}

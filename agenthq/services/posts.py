@@ -3,17 +3,21 @@
 import re
 
 from .. import eventlog
+from ..auth import Identity
 from ..clock import now_iso
 from ..errors import Forbidden
-from ..models import Agent, Post, User, insert_row, database, is_postgres
-from . import activity, edits, pins, reactions
+from ..events import is_private
+from ..models import Agent, Channel, Post, User, insert_row, database, is_postgres, next_seq, public_post
+from . import activity, edits, mentions, notifications, pins, reactions, readstate, threads
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
-def create(identity, data, html=None):
+def create(identity, data, html=None, online_users=frozenset()):
     """`html`: the content already rendered for the page (the caller renders it before the
-    write, off the loop and outside this transaction); None leaves the page its plain text."""
+    write, off the loop and outside this transaction); None leaves the page its plain text.
+    online_users: ids of people with an open /ws now, whom @here names."""
     parent_id = data.get("parent_id")
+    parent = None
     if parent_id:
         # A reply goes beside its parent whatever channel_id names (§6.2): the Go CLI's
         # `post reply` sends none, and agents answering a question often send the wrong one.
@@ -21,22 +25,36 @@ def create(identity, data, html=None):
         channel = access_channel(identity, parent.channel_id, what="parent post")
     else:  # the schema requires one of the two
         channel = access_channel(identity, data["channel_id"])
+    metadata = dict(data.get("metadata") or {})
+    metadata.pop("reply_count", None)  # the server's mirror of reply_count (§7), never a client's
+    seq = next_seq(identity.org_id)  # the post keeps the seq of its post.created
     post = Post(**insert_row(
         Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
-        type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
-        parent_id=parent_id, html=html,
+        type=data["type"], title=data.get("title"), content=data["content"], metadata=metadata,
+        parent_id=parent_id, html=html, root_id=threads.root_of(parent) if parent else None, seq=seq,
     )).to_dict()
     post["reactions"] = []
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
-    return post, [eventlog.post_event("post.created", post, channel.type)]
+    found = [eventlog.post_event("post.created", post, channel.type, seq=seq)]
+    if parent is not None:
+        found.append(threads.thread_updated(
+            post["root_id"], identity.org_id, channel.id, is_private(channel.type), reply=post))
+    readstate.poster_joins(channel, identity, seq)
+    mentioned = mentions.resolve(post["content"], channel, identity.id, online_users)
+    mentions.store(post, mentioned)
+    found += notifications.for_post(post, channel, identity, mentioned, parent)
+    return post, found
 
 
 def list_posts(identity, query):
     filters = ("type", "author_id", "since")
+    replies = query.get("include_replies") == "true"
     if query.get("channel_id") and not any(query.get(name) for name in filters):
         channel_id = access_channel(identity, query["channel_id"]).id
         return channel_posts(channel_id, query)
     rows = Post.select()
+    if not replies:
+        rows = rows.where(Post.parent_id.is_null())
     if query.get("channel_id"):
         rows = rows.where(Post.channel_id == access_channel(identity, query["channel_id"]).id)
     else:
@@ -49,15 +67,17 @@ def list_posts(identity, query):
         rows = rows.where(Post.created_at > query["since"])
     order = (Post.pinned.desc(), Post.id.desc()) if query.get("pinned_first", True) else (Post.id.desc(),)
     items, pagination = paginate_fields(rows.order_by(*order), query["page"], query["limit"], Post.FIELDS)
-    return reactions.attach(items), pagination
+    return reactions.attach([public_post(item) for item in items]), pagination
 
 
 def channel_posts(channel_id, query):
-    """A readable channel's page: pinned first unless pinned_first=false (SPEC §10)."""
+    """A readable channel's page: pinned first unless pinned_first=false (SPEC §10); replies
+    only with include_replies=true (§7)."""
+    replies = query.get("include_replies") == "true"
     if query.get("pinned_first", True):
-        items, pagination = pins.pinned_first_page(channel_id, query["page"], query["limit"])
+        items, pagination = pins.pinned_first_page(channel_id, query["page"], query["limit"], replies)
     else:
-        items, pagination = channel_page(channel_id, query["page"], query["limit"])
+        items, pagination = channel_page(channel_id, query["page"], query["limit"], replies)
     return reactions.attach(items), pagination
 
 
@@ -74,19 +94,20 @@ def search(identity, query):
     if not words:
         return [], {"page": page, "limit": limit, "total": 0, "hasMore": False}
     readable_sql, readable_params = readable_channel_ids(identity).sql()
+    roots = "" if query.get("include_replies") == "true" else " AND p.parent_id IS NULL"  # §7
     run = _search_postgres if is_postgres() else _search_sqlite
-    total, rows = run(words, identity.org_id, readable_sql, readable_params, limit, (page - 1) * limit)
+    total, rows = run(words, identity.org_id, readable_sql, readable_params, limit, (page - 1) * limit, roots)
     items = reactions.attach([post.to_dict() for post in rows])
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
-def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset):
+def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset, roots):
     # CROSS JOIN makes SQLite run the MATCH once and look each hit's post up by rowid. With a
     # plain JOIN it may walk the org's posts instead and re-run the MATCH for every one of
     # them: 20 s for a 40-word query over 4,000 posts. The cost now follows the hits, and the
     # storage's time budget bounds a query whose hits are many.
     source = f"FROM post_fts CROSS JOIN post AS p ON p.rowid = post_fts.rowid WHERE post_fts MATCH ? " \
-        f"AND p.org_id = ? AND p.channel_id IN ({readable_sql})"
+        f"AND p.org_id = ? AND p.channel_id IN ({readable_sql}){roots}"
     params = [fts_query(" ".join(words)), org_id, *readable_params]
     total = database.execute_sql(f"SELECT count(*) {source}", params).fetchone()[0]
     rows = Post.raw(
@@ -102,8 +123,8 @@ def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset):
 POSTGRES_MATCH = "plainto_tsquery('agenthq_text', %s)"
 
 
-def _search_postgres(words, org_id, readable_sql, readable_params, limit, offset):
-    where = f"p.search @@ {POSTGRES_MATCH} AND p.org_id = %s AND p.channel_id IN ({readable_sql})"
+def _search_postgres(words, org_id, readable_sql, readable_params, limit, offset, roots):
+    where = f"p.search @@ {POSTGRES_MATCH} AND p.org_id = %s AND p.channel_id IN ({readable_sql}){roots}"
     params = [" ".join(words), org_id, *readable_params]
     total = database.execute_sql(f"SELECT count(*) FROM post AS p WHERE {where}", params).fetchone()[0]
     columns = ", ".join(f"p.{name}" for name in Post.FIELDS)
@@ -152,6 +173,10 @@ def thread_of(post):
     return [row.to_dict() for row in rows]
 
 
+def thread(identity, post_id, query):
+    return threads.thread_page(identity, post_id, query)
+
+
 def author_names(posts):
     """{id: {id, name, type}} for the authors of posts; one whose row is gone (a deleted agent)
     or who has no name table (an integration) is named by its id, as the original did."""
@@ -171,7 +196,7 @@ def _may_change(identity, post):
     return post.author_id == identity.id or identity.is_admin
 
 
-def patch(identity, post_id, data, html=None):
+def patch(identity, post_id, data, html=None, online_users=frozenset()):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can edit this post")
@@ -186,16 +211,35 @@ def patch(identity, post_id, data, html=None):
     post.save()
     activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})
     result = reactions.attach([post.to_dict()])[0]
-    return result, [eventlog.post_event("post.updated", result)]
+    found = [eventlog.post_event("post.updated", result)]
+    if "content" in data:  # mentions follow the new content; nobody is notified twice (§8.1)
+        channel = Channel.get_by_id(post.channel_id)
+        added = mentions.recompute(post.to_dict(), mentions.resolve(post.content, channel, post.author_id, online_users))
+        actor = identity if identity.id == post.author_id else _author(post)
+        found += notifications.for_post(post.to_dict(), channel, actor, added, skip=notifications.notified(post.id))
+    return result, found
+
+
+def _author(post):
+    """An admin's edit notifies in the name of the post's author, whose words they are."""
+    return Identity(post.author_type, post.author_id, post.org_id, "member")
 
 
 def delete(identity, post_id):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can delete this post")
-    data = reactions.attach([post.to_dict()])[0]
-    post.delete_instance()
-    reactions.delete_for_post(post.id)
-    edits.delete_for_post(post.id)
-    activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id})
-    return {"deleted": True}, [eventlog.post_event("post.deleted", data)]
+    # The subtree goes in this one transaction, replies before their parents (§7).
+    doomed = reactions.attach(threads.subtree(post))
+    doomed_ids = [row["id"] for row in doomed]
+    Post.delete().where(Post.id.in_(doomed_ids)).execute()
+    readstate.forget_posts(doomed_ids)
+    for doomed_id in doomed_ids:
+        reactions.delete_for_post(doomed_id)
+        edits.delete_for_post(doomed_id)
+    activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id, "count": len(doomed)})
+    channel_type = Channel.select(Channel.type).where(Channel.id == post.channel_id).scalar()
+    found = [eventlog.post_event("post.deleted", row, channel_type) for row in doomed]
+    if post.root_id:
+        found.append(threads.thread_updated(post.root_id, post.org_id, post.channel_id, is_private(channel_type)))
+    return {"deleted": True}, [event for event in found if event is not None]

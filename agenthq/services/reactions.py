@@ -6,6 +6,7 @@ import unicodedata
 from .. import eventlog, events
 from ..errors import ValidationError
 from ..models import Channel, Reaction, database, insert_row, select_rows
+from . import notifications
 from .common import access_post
 
 
@@ -45,7 +46,9 @@ def add(identity, post_id, data):
     data = {**reaction, "channel_id": post.channel_id, "count": _count(post.id, emoji)}
     event = eventlog.record(events.draft("reaction.created", identity.org_id, data, post.channel_id,
                                          _private(post.channel_id)))
-    return {"reaction": reaction, "created": True, "post": post.to_dict()}, [event]
+    result = {"reaction": reaction, "created": True, "post": post.to_dict()}
+    notified = notifications.for_reaction(notify_target(result, identity), result["post"], emoji, identity)
+    return result, [event, *notified]
 
 
 def remove(identity, post_id, emoji):

@@ -101,6 +101,14 @@ class OlderPostsHandler(PageHandler):
         self.render_page("post_fragment.html", posts=items, has_more=has_more)
 
 
+class ThreadFragmentHandler(PageHandler):
+    """The thread panel's cards: the root, then every reply, oldest first (§7)."""
+
+    async def get(self, post_id):
+        items = await self.hub.read(queries.thread_views, self.identity, post_id)
+        self.render_page("post_fragment.html", posts=items, has_more=False)
+
+
 class AgentsPageHandler(PageHandler):
     async def get(self):
         self.render_page("agents.html", **await self.hub.read(queries.agents_page, self.identity))
@@ -159,5 +167,6 @@ routes = [
     (r"/search", SearchPageHandler),
     (r"/ui/token", TokenHandler),
     (r"/ui/posts/([^/]+)", PostFragmentHandler),
+    (r"/ui/posts/([^/]+)/thread", ThreadFragmentHandler),
     (r"/ui/channels/([^/]+)/posts", OlderPostsHandler),
 ]

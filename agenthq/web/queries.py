@@ -5,7 +5,7 @@ from ..auth import Identity
 from ..clock import now_iso
 from ..eventlog import newest_seq
 from ..models import Activity, Agent, Channel, ChannelMember, Organization, PageSession, Post, User
-from ..services import activity, dms, pins, posts, reactions
+from ..services import activity, dms, pins, posts, reactions, readstate
 from ..services.common import access_channel, access_post, readable_channel_ids
 from ..validation import is_id
 from . import messaging
@@ -52,8 +52,10 @@ def sidebar(identity):
     agents = Agent.select().where(Agent.org_id == identity.org_id).order_by(Agent.name)
     return {
         "org": Organization.get_by_id(identity.org_id).to_dict(),
+        # Unread and mention counts from the read pointers (§9), as GET /channels has them.
         # DMs have their own section (messaging.py), not the channel lists.
-        "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels if c.type != "dm"],
+        "channels": readstate.with_read_state(
+            identity, [{**c.to_dict(), "joined": c.id in joined} for c in channels if c.type != "dm"]),
         "dms": dms.list_dms(identity),
         "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
@@ -82,7 +84,8 @@ def posts_page(identity, channel_id, before=None):
     """Up to PAGE_SIZE posts of a channel older than the post `before`, newest first. A cursor
     rather than a page number, so posts arriving meanwhile do not shift what "older" means."""
     channel = access_channel(identity, channel_id)
-    rows = Post.select().where(Post.channel_id == channel.id)
+    # Top-level posts: replies are in their thread's panel (§7).
+    rows = Post.select().where((Post.channel_id == channel.id) & Post.parent_id.is_null())
     if before and is_id(before):
         rows = rows.where(Post.id < before)
     rows = [_with_html(p) for p in rows.order_by(Post.id.desc()).limit(PAGE_SIZE + 1)]
@@ -96,6 +99,13 @@ def _with_html(post):
 
 def post_view(identity, post_id):
     return post_views(identity, [_with_html(access_post(identity, post_id))])[0]
+
+
+def thread_views(identity, post_id):
+    """The cards of a thread, oldest first, at most the thread read's first 100."""
+    items, _ = posts.thread(identity, post_id, {"page": 1, "limit": 100})
+    html = {p.id: p.html for p in Post.select(Post.id, Post.html).where(Post.id.in_([i["id"] for i in items]))}
+    return post_views(identity, [{**item, "html": html.get(item["id"])} for item in items])
 
 
 def general_channel_id(identity):

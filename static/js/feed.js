@@ -2,20 +2,29 @@
 
 import { api, fragment } from './api.js';
 import { appendOlder, remove, upsert, wirePostActions } from './posts.js';
+import { wireCompletion } from './complete.js';
+import { onThreadEvent, wireThreads } from './thread.js';
 import { onMessagingEvent, wireMessaging } from './reactions.js';
 import { currentChannel, showError, startPage, unread } from './ui.js';
 
 const list = document.getElementById('posts');
 
+// Reading the channel on screen moves the read pointer on the hub (one request per burst).
+let pending = null;
 function markRead() {
-  const newest = list && list.querySelector('article.post time[datetime]');
-  unread.markRead(currentChannel, newest ? newest.getAttribute('datetime') : new Date().toISOString());
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    unread.markRead(currentChannel);
+  }, 300);
 }
 
 function onEvent(frame) {
   if (!list || frame.channel !== currentChannel) return;
   const post = frame.data;
+  onThreadEvent(frame);
   onMessagingEvent(list, frame);
+  if (frame.type === 'thread.updated' || post.parent_id) return; // replies live in their thread
   if (frame.type === 'post.deleted') remove(post.id);
   else if (frame.type === 'post.created' || frame.type === 'post.updated') upsert(list, post.id).then(markRead);
 }
@@ -128,6 +137,9 @@ function wireOlder() {
 wirePostActions();
 wireMessaging();
 wireComposer();
+wireThreads();
+wireCompletion(document.getElementById('composer-content'));
+wireCompletion(document.getElementById('thread-reply-content'));
 wireOlder();
 if (currentChannel) markRead();
 startPage({ onEvent });

@@ -124,7 +124,9 @@ export class Live {
 
   // Record the seq of an event on its stream; false if that stream has already seen it.
   advance(frame) {
-    const channelStream = frame.type.startsWith('post.') && frame.channel;
+    // Channel events (posts, thread counters, reactions) are on their channel's stream;
+    // the rest, the identity's own events included, on the org stream.
+    const channelStream = frame.channel && /^(post|thread|reaction)\./.test(frame.type) && frame.channel;
     const seen = channelStream ? this.channelSeqs.get(frame.channel) ?? 0 : this.orgSeq;
     if (frame.seq <= seen) return false;
     if (channelStream) this.channelSeqs.set(frame.channel, frame.seq);

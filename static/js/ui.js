@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { Live } from './live.js';
 import { renderTime, startClock } from './time.js';
 import { Unread } from './unread.js';
+import { onBellEvent, wireBell } from './bell.js';
 
 export const app = document.getElementById('app');
 export const me = { id: app.dataset.userId, org: app.dataset.orgId };
@@ -113,7 +114,8 @@ function channelItem(channel, joined) {
     const badge = document.createElement('span');
     badge.className = 'unread';
     badge.hidden = true;
-    badge.innerHTML = '<span class="visually-hidden">, </span><span class="count">0</span><span class="visually-hidden"> unread</span>';
+    badge.innerHTML = '<span class="visually-hidden">, </span><span class="count">0</span><span class="visually-hidden"> unread</span>'
+      + '<span class="mention-count" hidden><span class="visually-hidden">, </span>@<span class="n">0</span><span class="visually-hidden"> mentions</span></span>';
     link.append(badge);
   } else {
     const join = document.createElement('button');
@@ -168,7 +170,7 @@ function wireChannelActions(live) {
     old.remove();
     insertSorted(document.getElementById('channel-list'), channelItem({ id, name, type: 'public' }, true), name);
     live.subscribe(id);
-    unread.markRead(id, new Date().toISOString());
+    unread.set(id, 0, 0); // joining puts the read pointer at now
   });
 
   const form = document.getElementById('new-channel-form');
@@ -229,21 +231,24 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
     },
     onEvent: (frame) => {
       if (frame.type === 'post.created' && frame.data.author_type === 'agent') sawAgent(frame.data.author_id, frame.timestamp);
+      onBellEvent(frame);
       if (frame.type.startsWith('agent.')) onAgentEvent(frame);
+      else if (frame.type === 'channel.read') unread.apply(frame.data);
       else if (frame.type.startsWith('channel.')) onChannelEvent(frame, live);
       else if (frame.type.startsWith('post.') && frame.channel !== currentChannel) onOtherChannelPost(frame);
+      else if (frame.type === 'notification.created' && frame.data.type === 'mention'
+               && frame.data.channel_id !== currentChannel) unread.mentioned(frame.data.channel_id);
       onEvent(frame);
     },
   });
   wireChannelActions(live);
-  const others = [...channels].filter((id) => id !== currentChannel);
-  unread.load(others, new Date().toISOString());
+  wireBell();
   live.start();
   return live;
 }
 
 function onOtherChannelPost(frame) {
   const post = frame.data;
-  if (frame.type === 'post.created' && post.author_id !== me.id) unread.add(frame.channel, post.id);
+  if (frame.type === 'post.created' && post.author_id !== me.id && !post.parent_id) unread.add(frame.channel, post.id);
   if (frame.type === 'post.deleted') unread.remove(frame.channel, post.id);
 }

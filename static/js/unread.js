@@ -1,96 +1,82 @@
-// Unread counts of the channels not on screen. Read marks (the time of the newest post seen
-// per channel) are kept in this browser's localStorage: they are not secrets, and the hub
-// has no read-state API yet. Counts are sets of post ids, so a post that is both in the
-// catch-up query and replayed by the socket counts once.
+// Unread and mention counts of the channels in the sidebar. They come from the hub (each
+// member's read pointer, SPEC section 9): the page renders them, live posts in channels not on
+// screen raise them, and a `channel.read` event (this tab, another tab, another device, an
+// agent's bridge) sets them to what the hub counted. Reading the channel on screen moves the
+// pointer on the hub, never in this browser.
 
 import { api } from './api.js';
-
-const MAX_PAGES = 5;
 
 export class Unread {
   constructor(userId) {
     this.userId = userId;
-    this.key = 'agenthq:read:' + userId;
-    this.ids = new Map(); // channel id -> Set of unread post ids
-    this.more = new Set(); // channels with more unread posts than we fetched
+    this.counts = new Map(); // channel id -> { unread, mentions }
+    this.live = new Map(); // channel id -> Set of post ids counted here since the last read
+    for (const li of document.querySelectorAll('#channel-list li[data-channel-id]')) {
+      this.counts.set(li.dataset.channelId, {
+        unread: Number(li.dataset.unread || 0),
+        mentions: Number(li.dataset.mentions || 0),
+      });
+    }
+  }
+
+  // The hub's word for a channel: from POST /channels/:id/read or a channel.read event.
+  apply(state) {
+    this.counts.set(state.channel_id, { unread: state.unread_count, mentions: state.mention_count });
+    this.live.delete(state.channel_id);
+    this.show(state.channel_id);
+  }
+
+  set(channelId, unread, mentions) {
+    this.apply({ channel_id: channelId, unread_count: unread, mention_count: mentions });
+  }
+
+  async markRead(channelId) {
+    if (!channelId || !document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(channelId)}"]`)) return;
     try {
-      this.marks = JSON.parse(localStorage.getItem(this.key)) || {};
+      this.apply(await api('POST', `/channels/${encodeURIComponent(channelId)}/read`, {}));
     } catch {
-      this.marks = {};
+      // not a member (yet), or the hub is away: the counts catch up with the next read
     }
   }
 
-  save() {
-    try {
-      localStorage.setItem(this.key, JSON.stringify(this.marks));
-    } catch {
-      // storage full or disabled: counts just start over next time
-    }
-  }
-
-  markRead(channelId, iso) {
-    if (!this.marks[channelId] || iso > this.marks[channelId]) this.marks[channelId] = iso;
-    this.ids.delete(channelId);
-    this.more.delete(channelId);
-    this.save();
-    this.show(channelId);
-  }
-
-  // Count what arrived since our last visit, for each channel we are not looking at: one
-  // query across all readable channels from the oldest mark (a few pages at most), rather
-  // than one request per channel, which would trip the hub's rate limit for busy people.
-  async load(channelIds, now) {
-    const wanted = new Set();
-    let oldest = null;
-    for (const id of channelIds) {
-      const since = this.marks[id];
-      if (!since) {
-        this.markRead(id, now); // first sight of this channel: nothing is "unread" yet
-      } else {
-        wanted.add(id);
-        if (!oldest || since < oldest) oldest = since;
-      }
-    }
-    if (!wanted.size) return;
-    for (let page = 1; page <= MAX_PAGES; page += 1) {
-      let posts;
-      try {
-        posts = await api('GET', `/posts?since=${encodeURIComponent(oldest)}&limit=100&page=${page}`);
-      } catch {
-        return; // counts are a convenience: the live ones still arrive
-      }
-      for (const post of posts) {
-        if (wanted.has(post.channel_id) && post.created_at > this.marks[post.channel_id] && post.author_id !== this.userId) {
-          this.add(post.channel_id, post.id);
-        }
-      }
-      if (posts.length < 100) return;
-    }
-    // Stopped before the end: a channel with unread posts may have more than we counted.
-    for (const id of wanted) {
-      if (this.ids.has(id)) {
-        this.more.add(id);
-        this.show(id);
-      }
-    }
-  }
-
+  // A top-level post by someone else in a channel not on screen.
   add(channelId, postId) {
-    if (!this.ids.has(channelId)) this.ids.set(channelId, new Set());
-    this.ids.get(channelId).add(postId);
+    const seen = this.live.get(channelId) || new Set();
+    if (seen.has(postId)) return;
+    seen.add(postId);
+    this.live.set(channelId, seen);
+    const count = this.counts.get(channelId) || { unread: 0, mentions: 0 };
+    count.unread += 1;
+    this.counts.set(channelId, count);
     this.show(channelId);
   }
 
   remove(channelId, postId) {
-    const ids = this.ids.get(channelId);
-    if (ids && ids.delete(postId)) this.show(channelId);
+    const seen = this.live.get(channelId);
+    if (!seen || !seen.delete(postId)) return;
+    const count = this.counts.get(channelId);
+    count.unread = Math.max(0, count.unread - 1);
+    this.show(channelId);
+  }
+
+  mentioned(channelId) {
+    const count = this.counts.get(channelId) || { unread: 0, mentions: 0 };
+    count.mentions += 1;
+    this.counts.set(channelId, count);
+    this.show(channelId);
   }
 
   show(channelId) {
-    const badge = document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(channelId)}"] .unread`);
+    const item = document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(channelId)}"]`);
+    const badge = item && item.querySelector('.unread');
     if (!badge) return;
-    const count = (this.ids.get(channelId) || new Set()).size;
-    badge.hidden = count === 0;
-    badge.querySelector('.count').textContent = count > 99 ? '99+' : count + (this.more.has(channelId) ? '+' : '');
+    const { unread, mentions } = this.counts.get(channelId) || { unread: 0, mentions: 0 };
+    badge.hidden = unread === 0 && mentions === 0;
+    badge.querySelector('.count').textContent = unread > 99 ? '99+' : String(unread);
+    const at = badge.querySelector('.mention-count');
+    if (at) {
+      at.hidden = mentions === 0;
+      at.querySelector('.n').textContent = String(mentions);
+    }
   }
 }

@@ -282,7 +282,7 @@ def test_channels_create_join_and_unread_counts(page, base):
     expect(updates.locator(".unread .count")).to_have_text("1")
     expect(joined.get_by_role("link")).to_have_accessible_name(re.compile(r"^research\s*,\s*2 unread$"))
 
-    # The count survives a reload (read marks are kept per browser)...
+    # The count survives a reload (the read pointer is on the hub)...
     page.reload()
     expect(joined.locator(".unread .count")).to_have_text("2")
     joined.get_by_role("link").click()

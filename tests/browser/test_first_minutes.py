@@ -174,7 +174,11 @@ def test_replies_say_they_are_replies(page, base):
     question = person.post("Is the build green?", type="question")
     reply = person.post("Yes, #1966.", parent_id=question["id"], type="answer")
     page.reload()
-    link = page.locator(f"#post-{reply['id']}").get_by_role("link", name="↳ reply to a post")
+    # Replies live in their thread (the side panel), not in the channel's list.
+    expect(page.locator(f"#posts #post-{reply['id']}")).to_have_count(0)
+    page.locator(f"#post-{question['id']}").get_by_role("button", name="1 reply").click()
+    card = page.locator(f"#thread-post-{reply['id']}")
+    link = card.get_by_role("link", name="↳ reply to a post")
     expect(link).to_have_attribute("href", f"/c/{question['channel_id']}#post-{question['id']}")
 
 
