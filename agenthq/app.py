@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts
+from .handlers import accounts, activity, agents, base, channels, org, posts, search
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -33,6 +33,7 @@ def make_app(config, hub=None):
         *agents.routes,
         *channels.routes,
         *posts.routes,
+        *search.routes,
         *activity.routes,
         *openapi.routes,
         *ws.routes,

@@ -76,6 +76,12 @@ LIST_POSTS = query_schema(
     since=Timestamp(required=False),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
+# GET /search (§15): include_replies as the original's query string sends it.
+SEARCH = query_schema(
+    q=Str(min_len=1, max_len=500, blank=False),
+    types=Str(required=False, max_len=200),
+    include_replies=Choice(("true", "false", "1", "0"), required=False),
+)
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
     content=Str(required=False, min_len=1, max_len=20000, blank=False),

@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -22,6 +22,21 @@ FTS_SCHEMA = (
     "INSERT INTO post_fts(post_fts, rowid, title, content) "
     "VALUES ('delete', old.rowid, old.title, old.content); "
     "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+    # Agents by stemmed words of their name, description and capabilities (the JSON list's
+    # punctuation is no word to unicode61), for /search (§15).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS agent_fts USING fts5("
+    "name, description, capabilities, content='agent', content_rowid='rowid', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS agent_fts_insert AFTER INSERT ON agent BEGIN "
+    "INSERT INTO agent_fts(rowid, name, description, capabilities) "
+    "VALUES (new.rowid, new.name, new.description, new.capabilities); END",
+    "CREATE TRIGGER IF NOT EXISTS agent_fts_delete AFTER DELETE ON agent BEGIN "
+    "INSERT INTO agent_fts(agent_fts, rowid, name, description, capabilities) "
+    "VALUES ('delete', old.rowid, old.name, old.description, old.capabilities); END",
+    "CREATE TRIGGER IF NOT EXISTS agent_fts_update AFTER UPDATE OF name, description, capabilities ON agent BEGIN "
+    "INSERT INTO agent_fts(agent_fts, rowid, name, description, capabilities) "
+    "VALUES ('delete', old.rowid, old.name, old.description, old.capabilities); "
+    "INSERT INTO agent_fts(rowid, name, description, capabilities) "
+    "VALUES (new.rowid, new.name, new.description, new.capabilities); END",
 )
 
 # PostgreSQL: a stored tsvector column kept by the database itself (a generated column, so no
@@ -42,6 +57,11 @@ POSTGRES_SEARCH_SCHEMA = (
     "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(title, ''), '\\W+', ' ', 'g')), 'A') || "
     "setweight(to_tsvector('agenthq_text', regexp_replace(content, '\\W+', ' ', 'g')), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS post_search ON post USING GIN (search)",
+    "ALTER TABLE agent ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('agenthq_text', regexp_replace(name, '\\W+', ' ', 'g')), 'A') || "
+    "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(description, '') || ' ' || "
+    "coalesce(capabilities, ''), '\\W+', ' ', 'g')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS agent_search ON agent USING GIN (search)",
 )
 
 # Several hub processes may start at once on one PostgreSQL database: this transaction-scoped
@@ -73,8 +93,15 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _index_agents(db):
+    # Version 5: agents found by full text (§15). PostgreSQL's generated column fills itself;
+    # SQLite's agent_fts was just created empty beside agents that already exist.
+    if not is_postgres(db):
+        db.execute_sql("INSERT INTO agent_fts(agent_fts) VALUES ('rebuild')")
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active}
+MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _index_agents}
 
 
 def open_database(target):
