@@ -83,3 +83,25 @@ async def test_private_channels_unseen_and_bad_queries(api):
         status, _ = await api.call("GET", f"{API}/search?q={quote(q)}", token=org.token)
         assert status == 200, q
     await api.error("GET", f"{API}/search?q=x", code="UNAUTHORIZED", status=401)
+
+
+def test_a_database_of_the_previous_schema_indexes_its_agents_on_start(tmp_path):
+    import sqlite3
+
+    from agenthq.models import MIGRATIONS, SCHEMA_VERSION, open_database
+
+    before = next(version for version, step in MIGRATIONS.items() if step.__name__ == "_index_agents")
+    path = str(tmp_path / "old.db")
+    open_database(path).close()
+    with sqlite3.connect(path) as db:  # as a hub before agents had an index: an agent, no agent_fts
+        for name in ("agent_fts_insert", "agent_fts_delete", "agent_fts_update"):
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE agent_fts")
+        db.execute("INSERT INTO agent (id, org_id, name, description, status, capabilities, metadata, key_prefix, "
+                   "key_hash, created_at, updated_at) VALUES ('01M8NB6Q5MNHJ9R0D4TJ1JDZVC', 'o', 'Ledger', "
+                   "'Reconciles invoices', 'offline', '[\"billing\"]', '{}', 'p', 'h', 't', 't')")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(before),))
+    open_database(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT rowid FROM agent_fts WHERE agent_fts MATCH 'invoice billing'").fetchall()
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
