@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, org, posts, search
+from .handlers import accounts, activity, agents, base, channels, insights, org, posts, search
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -34,6 +34,7 @@ def make_app(config, hub=None):
         *channels.routes,
         *posts.routes,
         *search.routes,
+        *insights.routes,
         *activity.routes,
         *openapi.routes,
         *ws.routes,

@@ -1,7 +1,7 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Number, Object, Paging, Schema, Str, StrList, Timestamp,
     query_schema,
 )
 
@@ -76,6 +76,17 @@ LIST_POSTS = query_schema(
     since=Timestamp(required=False),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
+INSIGHT_TYPES = ("trend", "performance", "recommendation", "summary", "anomaly")
+GENERATE_INSIGHT = Schema(
+    type=Choice(INSIGHT_TYPES),
+    title=Str(min_len=1, max_len=300, blank=False),
+    content=Str(min_len=1, max_len=20000, blank=False),
+    data=Object(required=False, nullable=True),
+    source_posts=StrList(required=False, nullable=True, max_len=26),
+    source_agents=StrList(required=False, nullable=True, max_len=26),
+    confidence=Number(minimum=0, maximum=1, required=False, nullable=True),
+)
+LIST_INSIGHTS = query_schema(type=Choice(INSIGHT_TYPES, required=False), since=Timestamp(required=False))
 # GET /search (§15): include_replies as the original's query string sends it.
 SEARCH = query_schema(
     q=Str(min_len=1, max_len=500, blank=False),

@@ -23,6 +23,7 @@ from .tables import (
     ChannelMember,
     Event,
     IdField,
+    Insight,
     JSONField,
     Meta,
     Organization,
@@ -38,6 +39,6 @@ __all__ = [
     "insert_row", "next_seq", "select_rows", "new_id",
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
-    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "JSONField",
-    "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
+    "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "Insight",
+    "JSONField", "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
 ]

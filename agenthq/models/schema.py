@@ -37,6 +37,14 @@ FTS_SCHEMA = (
     "VALUES ('delete', old.rowid, old.name, old.description, old.capabilities); "
     "INSERT INTO agent_fts(rowid, name, description, capabilities) "
     "VALUES (new.rowid, new.name, new.description, new.capabilities); END",
+    # Insights by their title and content; never edited, so no update trigger.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS insight_fts USING fts5("
+    "title, content, content='insight', content_rowid='rowid', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS insight_fts_insert AFTER INSERT ON insight BEGIN "
+    "INSERT INTO insight_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS insight_fts_delete AFTER DELETE ON insight BEGIN "
+    "INSERT INTO insight_fts(insight_fts, rowid, title, content) "
+    "VALUES ('delete', old.rowid, old.title, old.content); END",
 )
 
 # PostgreSQL: a stored tsvector column kept by the database itself (a generated column, so no
@@ -62,6 +70,10 @@ POSTGRES_SEARCH_SCHEMA = (
     "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(description, '') || ' ' || "
     "coalesce(capabilities, ''), '\\W+', ' ', 'g')), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS agent_search ON agent USING GIN (search)",
+    "ALTER TABLE insight ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('agenthq_text', regexp_replace(title, '\\W+', ' ', 'g')), 'A') || "
+    "setweight(to_tsvector('agenthq_text', regexp_replace(content, '\\W+', ' ', 'g')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS insight_search ON insight USING GIN (search)",
 )
 
 # Several hub processes may start at once on one PostgreSQL database: this transaction-scoped
@@ -94,7 +106,8 @@ def _add_agent_last_active(db):
 
 
 def _index_agents(db):
-    # Version 5: agents found by full text (§15). PostgreSQL's generated column fills itself;
+    # Version 5: agents found by full text (§15); the insight table (§15.1) and its index are
+    # new, so create_tables and the statements above have already made them. PostgreSQL's generated column fills itself;
     # SQLite's agent_fts was just created empty beside agents that already exist.
     if not is_postgres(db):
         db.execute_sql("INSERT INTO agent_fts(agent_fts) VALUES ('rebuild')")

@@ -3,7 +3,7 @@ paged alike, in the original's shape. Runs on the storage's search pool."""
 
 import re
 
-from ..models import Agent, Channel, database, is_postgres
+from ..models import Agent, Channel, Insight, database, is_postgres
 from ..services.common import readable_channel_ids
 from .posts import search_posts
 from .query import fts5, parse
@@ -30,32 +30,37 @@ def search(identity, query):
     # Operators filter posts; the other kinds match words only, and nothing without words.
     if parsed.words:
         if "agents" in types:
-            counts["agents"], data["agents"] = _agents(identity, parsed.words, page, limit)
+            counts["agents"], data["agents"] = _ranked(Agent, Agent.PUBLIC_FIELDS, identity, parsed.words, page, limit)
         if "channels" in types:
             counts["channels"], data["channels"] = _channels(identity, parsed.words, page, limit)
+        if "insights" in types:
+            counts["insights"], data["insights"] = _ranked(Insight, Insight.FIELDS, identity, parsed.words, page, limit)
         # Tasks (§12) are not on this hub yet: their list stays empty until they are.
     total = sum(counts.values())
     has_more = any(count > page * limit for count in counts.values())
     return data, {"page": page, "limit": limit, "counts": counts, "total": total, "hasMore": has_more}
 
 
-def _agents(identity, words, page, limit):
+def _ranked(model, fields, identity, words, page, limit):
+    """Rows of the org's `model` (agent or insight) holding every word, through its full-text
+    index (<table>_fts on SQLite, the `search` column on PostgreSQL), best first then newest."""
     mark = database.obj.param
-    columns = ", ".join(f"a.{name}" for name in Agent.PUBLIC_FIELDS)
+    table = model._meta.table_name
+    columns = ", ".join(f"a.{name}" for name in fields)
     if is_postgres():
         match = f"plainto_tsquery('agenthq_text', {mark})"
-        source = f"FROM agent AS a WHERE a.search @@ {match} AND a.org_id = {mark}"
+        source = f"FROM {table} AS a WHERE a.search @@ {match} AND a.org_id = {mark}"
         params = [" ".join(words), identity.org_id]
         order, order_params = f"ts_rank(a.search, {match}) DESC, a.id DESC", [" ".join(words)]
     else:
-        source = (f"FROM agent_fts CROSS JOIN agent AS a ON a.rowid = agent_fts.rowid "
-                  f"WHERE agent_fts MATCH {mark} AND a.org_id = {mark}")
+        source = (f"FROM {table}_fts CROSS JOIN {table} AS a ON a.rowid = {table}_fts.rowid "
+                  f"WHERE {table}_fts MATCH {mark} AND a.org_id = {mark}")
         params = [fts5(words), identity.org_id]
-        order, order_params = "agent_fts.rank, a.id DESC", []
+        order, order_params = f"{table}_fts.rank, a.id DESC", []
     total = database.execute_sql(f"SELECT count(*) {source}", params).fetchone()[0]
-    rows = Agent.raw(f"SELECT {columns} {source} ORDER BY {order} LIMIT {mark} OFFSET {mark}",
+    rows = model.raw(f"SELECT {columns} {source} ORDER BY {order} LIMIT {mark} OFFSET {mark}",
                      *params, *order_params, limit, (page - 1) * limit)
-    return total, [agent.to_dict() for agent in rows]
+    return total, [{name: getattr(row, name) for name in fields} for row in rows]
 
 
 def _words_of(text):
