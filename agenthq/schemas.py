@@ -87,6 +87,10 @@ GENERATE_INSIGHT = Schema(
     confidence=Number(minimum=0, maximum=1, required=False, nullable=True),
 )
 LIST_INSIGHTS = query_schema(type=Choice(INSIGHT_TYPES, required=False), since=Timestamp(required=False))
+FEED = query_schema(
+    since=Timestamp(required=False), until=Timestamp(required=False), types=Str(required=False, max_len=200),
+    actor_id=IdentityRef(required=False),
+)
 # GET /search (§15): include_replies as the original's query string sends it.
 SEARCH = query_schema(
     q=Str(min_len=1, max_len=500, blank=False),

@@ -1,7 +1,7 @@
-"""/search (§15): posts, insights, agents, channels and tasks for one query."""
+"""/search and /feed (§15): one query over every kind; one timeline of posts, activity, insights."""
 
 from .. import schemas
-from ..search import unified
+from ..search import feed, unified
 from .base import BaseHandler
 
 
@@ -13,4 +13,11 @@ class SearchHandler(BaseHandler):
         self.reply(data, pagination=pagination)
 
 
-routes = [(r"/api/v1/search", SearchHandler)]
+class FeedHandler(BaseHandler):
+    async def get(self):
+        query = self.query(schemas.FEED)
+        items, pagination = await self.hub.read(feed.feed, self.identity, query)
+        self.reply(items, pagination=pagination)
+
+
+routes = [(r"/api/v1/search", SearchHandler), (r"/api/v1/feed", FeedHandler)]
