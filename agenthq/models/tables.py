@@ -231,9 +231,6 @@ class Insight(BaseModel):
     FIELDS = ("id", "org_id", "type", "title", "content", "data", "source_posts", "source_agents", "confidence",
               "created_by", "created_by_type", "created_at")
 
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.FIELDS}
-
 
 class Event(BaseModel):
     """The durable event log behind lossless resume: one row per event, seq per organization.

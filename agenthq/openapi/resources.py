@@ -2,10 +2,10 @@
 FIELDS and field types (agenthq/models/tables.py), the same list to_dict() answers with, so a
 field added to a model is documented without a second edit."""
 
-from peewee import BooleanField, IntegerField
+from peewee import BooleanField, FloatField, IntegerField
 
 from .. import schemas
-from ..models import Activity, Agent, Channel, IdField, JSONField, Organization, Post, TimeField, User
+from ..models import Activity, Agent, Channel, IdField, Insight, JSONField, Organization, Post, TimeField, User
 from .fields import ID, TIMESTAMP
 
 STRING = {"type": "string"}
@@ -13,7 +13,7 @@ TIME = {"type": "string", "pattern": TIMESTAMP}
 OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
-RESOURCES = (Organization, User, Agent, Channel, Post, Activity)
+RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Insight)
 
 # The one fact a column cannot tell: which of its values are allowed.
 ENUMS = {
@@ -23,6 +23,8 @@ ENUMS = {
     (Post, "type"): schemas.POST_TYPES,
     (Post, "author_type"): schemas.MEMBER_TYPES,
     (Activity, "actor_type"): schemas.MEMBER_TYPES,
+    (Insight, "type"): schemas.INSIGHT_TYPES,
+    (Insight, "created_by_type"): schemas.MEMBER_TYPES,
 }
 
 
@@ -48,6 +50,8 @@ def column_schema(model, name):
         return {"type": "boolean"}
     if isinstance(field, IntegerField):
         return {"type": "integer"}
+    if isinstance(field, FloatField):
+        return {"type": "number"}
     if isinstance(field, JSONField):
         return dict(STRINGS) if field.default is list else dict(OBJECT)
     return dict(STRING)
@@ -72,7 +76,7 @@ def components():
 
 # The resource a path's answers are, by its last collection segment: /channels/{id}/posts is Post.
 COLLECTIONS = {"org": "Organization", "agents": "Agent", "channels": "Channel", "posts": "Post",
-               "activity": "Activity"}
+               "activity": "Activity", "insights": "Insight"}
 
 
 def path_resource(path):

@@ -30,7 +30,7 @@ def search(identity, query):
     # Operators filter posts; the other kinds match words only, and nothing without words.
     if parsed.words:
         if "agents" in types:
-            counts["agents"], data["agents"] = _ranked(Agent, Agent.PUBLIC_FIELDS, identity, parsed.words, page, limit)
+            counts["agents"], data["agents"] = _ranked(Agent, Agent.FIELDS, identity, parsed.words, page, limit)
         if "channels" in types:
             counts["channels"], data["channels"] = _channels(identity, parsed.words, page, limit)
         if "insights" in types:
