@@ -40,7 +40,8 @@ class Hub:
         # without, straight to this process's registry. Both have publish(event).
         self.cluster = None
         if config.redis:  # imported only then: a hub without Redis needs no redis package
-            
+            from .cluster import Cluster
+
             self.cluster = Cluster(config, self.registry, self.read, self._cluster_lost, self._order)
         self.broker = self.cluster.broker if self.cluster else self.registry
         self.upkeep = Upkeep(self)
