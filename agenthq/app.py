@@ -4,7 +4,7 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, insights, org, posts, search
+from .handlers import accounts, activity, agents, base, channels, dms, insights, org, posts, reactions, search
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -35,6 +35,8 @@ def make_app(config, hub=None):
         *posts.routes,
         *search.routes,
         *insights.routes,
+        *reactions.routes,
+        *dms.routes,
         *activity.routes,
         *openapi.routes,
         *ws.routes,

@@ -29,7 +29,7 @@ def post_event(name, post, channel_type=None):
     has the channel, to spare a read."""
     if channel_type is None:
         channel_type = Channel.select(Channel.type).where(Channel.id == post["channel_id"]).scalar()
-    return record(events.post_event(name, post, channel_type != "public"))
+    return record(events.post_event(name, post, events.is_private(channel_type)))
 
 
 def agent_event(name, agent):

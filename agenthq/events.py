@@ -103,6 +103,12 @@ class Draft:
     recipient_id: str | None = None
 
 
+def is_private(channel_type):
+    """Private includes DM (SPEC §6.1): every rule about private channels holds for `dm` ones
+    too, owners and admins included. The one test of a channel type's privacy."""
+    return channel_type != "public"
+
+
 def draft(name, org_id, data, channel_id=None, private=False, recipient_id=None):
     """The Draft of event `name` (a name of the table; any other is a bug: KeyError). In a
     private or DM channel an org-wide event narrows to the channel's members and a channel
@@ -129,7 +135,7 @@ def agent_event(name, agent):
 
 def channel_event(name, channel):
     """channel.created / updated: the org hears of public channels, members of private ones."""
-    return draft(name, channel["org_id"], channel, channel["id"], channel["type"] != "public")
+    return draft(name, channel["org_id"], channel, channel["id"], is_private(channel["type"]))
 
 
 def to_wire(event):

@@ -1,7 +1,8 @@
 """What every endpoint accepts, declared once: handlers validate with these, docs read them."""
 
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Id, IdentityRef, Number, Object, Paging, Schema, Str, StrList, Timestamp,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Number, Object, Paging, Schema, Str, StrList,
+    Timestamp,
     query_schema,
 )
 
@@ -32,6 +33,8 @@ REGISTER_AGENT = Schema(
 PATCH_ORG = Schema(name=Str(required=False, **NAME), settings=Object(required=False))
 
 LIST = query_schema()
+# A channel's posts: pinned ones first unless pinned_first=false (SPEC §10).
+LIST_CHANNEL_POSTS = query_schema(pinned_first=Flag(default=True))
 SEARCH_AGENTS = query_schema(
     q=Str(required=False, max_len=200),
     capabilities=StrList(required=False),
@@ -74,6 +77,7 @@ LIST_POSTS = query_schema(
     type=Choice(POST_TYPES, required=False),
     author_id=IdentityRef(required=False),
     since=Timestamp(required=False),
+    pinned_first=Flag(default=True),
 )
 SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500))
 INSIGHT_TYPES = ("trend", "performance", "recommendation", "summary", "anomaly")
@@ -115,3 +119,13 @@ LIST_ACTIVITY = query_schema(
     **{"from": Timestamp(required=False), "to": Timestamp(required=False)},
 )
 
+
+OPEN_DM = Schema(member_id=Id(), member_type=Choice(MEMBER_TYPES))
+LIST_USERS = query_schema(q=Str(required=False, max_len=200))
+# An emoji name (SPEC §10): 1..32 characters with no whitespace or control character, or such
+# a name between one pair of colons (":eyes:", stored as "eyes"). Written for Python's re and
+# ECMA alike, since the OpenAPI document carries it; the whitespace is Python's str.isspace().
+_EMOJI_CHAR = ("[^\\u0000-\\u001f\\u007f-\\u009f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028"
+               "\\u2029\\u202f\\u205f\\u3000\\u001c-\\u0020]")
+EMOJI_PATTERN = f"^(?::{_EMOJI_CHAR}{{1,32}}:|{_EMOJI_CHAR}{{1,32}})$"
+REACT = Schema(emoji=Str(min_len=1, max_len=34, pattern=EMOJI_PATTERN))

@@ -221,6 +221,19 @@ class Schema:
         return cleaned
 
 
+class Flag(Field):
+    """A boolean; in a query string "true"/"1" or "false"/"0"."""
+
+    json_type = "boolean"
+
+    def clean(self, name, value):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
+            return value.lower() in ("true", "1")
+        raise ValidationError(name, f"{name} must be true or false")
+
+
 class Paging(Field):
     """page or limit, read as the original server read them (JavaScript's parseInt, then
     clamped): agents pass a model's `limit` straight through, so a bad one must never fail."""

@@ -24,7 +24,7 @@ from fanout_throughput import post_loop, subscribe_all  # noqa: E402
 from hubproc import Hub, cores  # noqa: E402
 from wsclient import FrameReader  # noqa: E402
 
-from tests.servers import Postgres, Redis  # noqa: E402
+from tests.support import Postgres, Redis  # noqa: E402
 
 
 async def generator(ports, token, channel, count, posts, concurrency):

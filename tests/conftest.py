@@ -13,8 +13,7 @@ from agenthq.app import make_app
 from agenthq.config import Config
 from agenthq.httplimits import make_server
 from agenthq.hub import Hub
-from tests.servers import Postgres, Redis
-from tests.support import TEST_PASSWORD_COST, Api, WsClient
+from tests.support import TEST_PASSWORD_COST, Api, Postgres, Redis, WsClient
 
 ON_POSTGRES = os.environ.get("AGENTHQ_TEST_DB", "sqlite") == "postgres"
 

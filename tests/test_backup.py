@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from tests.hub_process import ROOT, HubProcess
+from tests.support import ROOT, HubProcess, rest_call
 
 PASSWORD = "backup-password"
 
@@ -42,20 +42,10 @@ class Poster(threading.Thread):
                 self.acked.append(payload["data"]["id"])
 
 
-def _api(port, method, path, body=None, token=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    connection.request(method, path, json.dumps(body) if body is not None else None, headers)
-    response = connection.getresponse()
-    return response.status, json.loads(response.read())
-
-
 def _all_posts(port, token, channel):
     ids, page = [], 1
     while True:
-        status, payload = _api(port, "GET", f"/api/v1/channels/{channel}/posts?limit=100&page={page}", token=token)
+        status, payload = rest_call(f"http://127.0.0.1:{port}", "GET", f"/api/v1/channels/{channel}/posts?limit=100&page={page}", token=token)
         assert status == 200, payload
         ids += [post["id"] for post in payload["data"]]
         if not payload["pagination"]["hasMore"]:
@@ -66,13 +56,13 @@ def _all_posts(port, token, channel):
 def test_backup_during_traffic_restores_everything_acknowledged_before_it(tmp_path):
     live_db, copy_db = tmp_path / "live.db", tmp_path / "copy.db"
     with HubProcess(live_db, env={"AGENTHQ_REST_RATE": "0"}) as hub:
-        _, reg = _api(hub.port, "POST", "/api/v1/auth/register", {
+        _, reg = rest_call(hub.url, "POST", "/api/v1/auth/register", {
             "orgName": "Backup", "orgSlug": "backup", "email": "owner@backup.test", "password": PASSWORD,
             "name": "Owner"})
         token = reg["data"]["accessToken"]
-        _, agent = _api(hub.port, "POST", "/api/v1/auth/agents/register", {"name": "poster"}, token)
+        _, agent = rest_call(hub.url, "POST", "/api/v1/auth/agents/register", {"name": "poster"}, token)
         key = agent["data"]["apiKey"]
-        general = next(c["id"] for c in _api(hub.port, "GET", "/api/v1/channels", token=token)[1]["data"]
+        general = next(c["id"] for c in rest_call(hub.url, "GET", "/api/v1/channels", token=token)[1]["data"]
                        if c["name"] == "general")
 
         acked, lock, stop = [], threading.Lock(), threading.Event()
@@ -98,10 +88,10 @@ def test_backup_during_traffic_restores_everything_acknowledged_before_it(tmp_pa
     assert not os.path.exists(f"{copy_db}-wal")  # one self-contained file
     with HubProcess(copy_db) as restored:
         # The same accounts and the same signing secret: the old token and the key still work.
-        status, me = _api(restored.port, "GET", "/api/v1/auth/me", token=token)
+        status, me = rest_call(restored.url, "GET", "/api/v1/auth/me", token=token)
         assert status == 200 and me["data"]["user"]["email"] == "owner@backup.test"
-        assert _api(restored.port, "GET", "/api/v1/auth/me", token=key)[0] == 200
-        status, _ = _api(restored.port, "POST", "/api/v1/auth/login",
+        assert rest_call(restored.url, "GET", "/api/v1/auth/me", token=key)[0] == 200
+        status, _ = rest_call(restored.url, "POST", "/api/v1/auth/login",
                          {"email": "owner@backup.test", "password": PASSWORD})
         assert status == 200
         restored_ids = _all_posts(restored.port, token, general)
@@ -109,7 +99,7 @@ def test_backup_during_traffic_restores_everything_acknowledged_before_it(tmp_pa
         assert set(restored_ids) <= set(acked)  # and nothing the live hub never acknowledged
         assert len(restored_ids) == len(set(restored_ids))
         # The restored hub takes new writes.
-        assert _api(restored.port, "POST", "/api/v1/posts", {"channel_id": general, "content": "after"}, key)[0] == 201
+        assert rest_call(restored.url, "POST", "/api/v1/posts", {"channel_id": general, "content": "after"}, key)[0] == 201
     with sqlite3.connect(copy_db) as db:
         logged = {json.loads(data)["id"] for (data,) in db.execute(
             "SELECT data FROM event WHERE type = 'post.created'")}

@@ -4,7 +4,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agenthq.client import SyncClient
-from tests.hub_process import HubProcess
+from tests.support import HubProcess, closed_port
 
 PASSWORD = "correct-horse"
 
@@ -218,10 +217,8 @@ def test_errors_are_one_line_and_a_nonzero_exit(hub, signed_in, tmp_path):
     failed(run_cli("agents", config=tmp_path / "empty.json", url=hub.url), "UNAUTHORIZED")
     failed(run_cli("agents", config=signed_in, env={"AGENTHQ_API_KEY": "ahq_" + "z" * 43}), "INVALID_API_KEY")
     # A closed port: bound here but never listening, so no other test can be behind it.
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        failed(run_cli("channels", config=tmp_path / "empty.json",
-                       url=f"http://127.0.0.1:{closed.getsockname()[1]}"), "CONNECTION_ERROR")
+    with closed_port() as port:
+        failed(run_cli("channels", config=tmp_path / "empty.json", url=f"http://127.0.0.1:{port}"), "CONNECTION_ERROR")
     usage = run_cli("post", "--type", "gossip", "x", config=signed_in)
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
 
@@ -249,9 +246,8 @@ def test_every_bad_url_is_one_line_that_says_what_to_type(tmp_path):
 
 
 def test_a_hub_that_is_down_says_how_to_start_it(tmp_path):
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        result = run_cli("channels", config=tmp_path / "c.json", url=f"http://127.0.0.1:{closed.getsockname()[1]}")
+    with closed_port() as port:
+        result = run_cli("channels", config=tmp_path / "c.json", url=f"http://127.0.0.1:{port}")
     failed(result, "CONNECTION_ERROR")
     assert "is the hub running? start it with `python run.py`" in result.stderr
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from agenthq.client import AgentHQError, SyncClient
-from tests.hub_process import HubProcess
+from tests.support import HubProcess
 from tests.test_cli import PASSWORD, ok, run_cli
 
 

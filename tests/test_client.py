@@ -4,15 +4,13 @@ process for the restart."""
 
 import asyncio
 import itertools
-import socket
 
 import pytest
 
 from agenthq.client import AgentHQClient, AgentHQError, SyncClient
 from agenthq.client import post as sync_post
 from agenthq.client.cursor import Cursor
-from tests.hub_process import HubProcess
-from tests.ws_support import RawSocket
+from tests.support import HubProcess, RawSocket, closed_port
 
 _n = itertools.count(1)
 
@@ -205,9 +203,8 @@ async def test_errors_carry_code_message_and_status(url):
         assert (raised.value.code, raised.value.status) == ("INVALID_API_KEY", 401)
 
     # A port bound but not listening: nothing answers there, and nobody else can take it.
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        async with AgentHQClient(f"http://127.0.0.1:{closed.getsockname()[1]}", api_key="ahq_any") as nowhere:
+    with closed_port() as port:
+        async with AgentHQClient(f"http://127.0.0.1:{port}", api_key="ahq_any") as nowhere:
             with pytest.raises(AgentHQError) as raised:
                 await nowhere.health()
             assert raised.value.code == "CONNECTION_ERROR" and raised.value.status is None
@@ -368,10 +365,13 @@ async def test_a_rotated_key_ends_the_stream_for_good(url):
 async def test_heartbeats_keep_the_agent_online(url, http_port, config_overrides):
     owner, agent, profile = await new_org(url)
     async with owner, agent:
-        inbox = Inbox(agent, "disconnected")
+        inbox = Inbox(agent, "disconnected", "subscribed", "post.created")
         watching = Inbox(owner, "agent.online")
         await owner.connect()
+        general = await owner.channel_id("general")
+        agent.subscribe(general)
         first = await agent.connect()
+        await inbox.wait("subscribed")
         assert first["heartbeat_interval"] == 1
         beat_at_connect = (await watching.wait("agent.online"))["last_heartbeat"]
         # A peer that sends nothing, not even pongs (a Tornado client would answer the hub's
@@ -381,7 +381,10 @@ async def test_heartbeats_keep_the_agent_online(url, http_port, config_overrides
         _, code = await silent.read_all(timeout=15)
         silent.close()
         assert code == 4002
-        await asyncio.sleep(1.5)
+        # The agent's socket is older than the silent one: a post made now reaching it, with no
+        # `disconnected` before, proves it was never cut (not merely that the cut is late).
+        sentinel = await owner.create_post(general, "still here")
+        await inbox.wait("post.created", lambda data: data["id"] == sentinel["id"])
         assert agent.connected and inbox.of("disconnected") == []
         status = await owner.get_agent(profile["id"])
         assert status["status"] == "online" and status["last_heartbeat"] > beat_at_connect

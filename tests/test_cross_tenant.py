@@ -13,6 +13,7 @@ import pytest
 
 from agenthq import openapi
 from agenthq.validation import Choice, Id, Int, Object, Str, StrList
+from tests.support import eventually
 
 API = "/api/v1"
 MARK = "quokkamarker"  # a word only the first organization writes
@@ -33,17 +34,25 @@ async def populate(api, ws_connect, mark):
                                                        "description": mark}, token=org.token, status=201)
     secret = await org.post(f"{mark} secret", channel=private["id"])
     await api.ok("POST", f"{API}/activity", {"action": f"{mark}.note", "details": {"m": mark}}, token=key, status=201)
+    # A DM, a reaction, a pin and an edit (SPEC §10-11).
+    dm = await api.ok("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
+                      status=201)
+    await org.post(f"{mark} direct", channel=dm["id"], token=key)
+    await api.ok("POST", f"{API}/posts/{post['id']}/reactions", {"emoji": "eyes"}, token=org.token, status=201)
+    await api.ok("POST", f"{API}/posts/{post['id']}/pin", token=org.token)
+    await api.ok("PATCH", f"{API}/posts/{reply['id']}", {"content": f"{mark} reply, edited"}, token=org.token)
     return {"org": org, "agent": agent, "key": key, "general": general, "post": post, "reply": reply,
-            "private": private["id"], "secret": secret}
+            "private": private["id"], "secret": secret, "dm": dm["id"]}
 
 
 def foreign_ids(a):
     return {a["org"].id, a["org"].owner["id"], a["agent"]["id"], a["general"], a["post"]["id"], a["reply"]["id"],
-            a["private"], a["secret"]["id"]}
+            a["private"], a["secret"]["id"], a["dm"]}
 
 
 def path_value(name, a):
-    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"]}[name]
+    return {"agent_id": a["agent"]["id"], "channel_id": a["general"], "post_id": a["post"]["id"],
+            "user_id": a["org"].owner["id"], "emoji": "eyes"}[name]
 
 
 def body_for(schema, a):
@@ -121,7 +130,7 @@ async def test_every_operation_with_another_orgs_ids_finds_and_changes_nothing(a
 
 
 @pytest.mark.gen_test(timeout=90)
-async def test_no_event_of_another_org_is_heard_live_or_replayed(api, ws_connect):
+async def test_no_event_of_another_org_is_heard_live_or_replayed(api, hub, ws_connect):
     a = await populate(api, ws_connect, MARK)
     b = await populate(api, ws_connect, "wombat")
     listeners = []
@@ -147,7 +156,16 @@ async def test_no_event_of_another_org_is_heard_live_or_replayed(api, ws_connect
     await api.ok("POST", f"{API}/channels", {"name": f"{MARK}-new-private", "type": "private"},
                  token=a["org"].token, status=201)
     await api.ok("PATCH", f"{API}/agents/{a['agent']['id']}", {"description": f"{MARK} changed"}, token=a["key"])
-    own_ws.close()  # agent.offline
+    kept = a["post"]["id"]
+    await api.ok("POST", f"{API}/posts/{kept}/reactions", {"emoji": "ok"}, token=a["key"], status=201)
+    await api.ok("DELETE", f"{API}/posts/{kept}/reactions/ok", token=a["key"])
+    await api.ok("DELETE", f"{API}/posts/{kept}/pin", token=a["org"].token)
+    member, _ = await a["org"].user()
+    await api.ok("POST", f"{API}/dm", {"member_id": member["id"], "member_type": "user"}, token=a["key"], status=201)
+    own_ws.close()
+    # Whatever the close writes (presence) is queued once the hub has dropped the socket, so
+    # the sentinel below is written, and sent, after it.
+    await eventually(lambda: not hub.registry.connections_of_agent(a["agent"]["id"]))
     extra, _ = await a["org"].agent(f"{MARK}-temp")
     await api.ok("DELETE", f"{API}/agents/{extra['id']}", token=a["org"].token)
 

@@ -13,7 +13,7 @@ import time
 from agenthq.client import AgentHQClient, AgentHQError
 from agenthq.demo import EMAIL, PASSWORD
 from agenthq.demo.script import ANSWERS, PERSONAS
-from tests.hub_process import ROOT, HubProcess
+from tests.support import ROOT, HubProcess
 
 AGENTS = {persona["name"] for persona in PERSONAS}
 FAST = {"AGENTHQ_DEMO_PACE": "0.2"}  # the same behaviour, five times faster

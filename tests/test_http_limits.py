@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 from tornado.iostream import IOStream
 
-from tests.hub_process import ROOT, SERVING, HubProcess
+from tests.support import ROOT, SERVING, HubProcess
 
 API = "/api/v1"
 

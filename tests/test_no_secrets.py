@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from agenthq.models import Agent, Event, User, database
-from tests.hub_process import HubProcess
+from tests.support import HubProcess, rest_call
 
 API = "/api/v1"
 PASSWORD = "correct-horse-battery-staple"
@@ -86,12 +86,10 @@ async def test_full_flow_leaks_no_secret(api, hub, ws_connect, caplog):
     await rec.call("POST", f"{API}/auth/agents/register", {"name": "x"}, token=new_key)  # agents cannot
 
     frames = [repr(f) for ws in (watcher, by_message, refused) for f in ws.frames]
-    for ws in (watcher, by_message):
-        while True:  # whatever is still queued
-            try:
-                frames.append(repr(await ws.recv(0.3)))
-            except Exception:
-                break
+    for ws in (watcher, by_message):  # whatever is still queued: every frame up to a heartbeat's answer
+        await ws.send({"type": "heartbeat"})
+        while (frame := await ws.recv()) is not None and frame["type"] != "heartbeat_ack":
+            frames.append(repr(frame))
     activity = repr(await api.ok("GET", f"{API}/activity?limit=100", token=org.token))
     events = repr([row.data for row in Event.select()])
     hashes = {row.key_hash for row in Agent.select()} | {row.password_hash for row in User.select()}
@@ -109,28 +107,16 @@ async def test_full_flow_leaks_no_secret(api, hub, ws_connect, caplog):
 def test_the_real_server_logs_no_secret(tmp_path):
     """The same for `python run.py` at DEBUG, whose logging set-up is its own."""
     import json
-    import urllib.error
-    import urllib.request
 
     from websockets.sync.client import connect
 
-    def call(hub, method, path, body=None, token=None):
-        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-        request = urllib.request.Request(hub.url + path, method=method, headers=headers,
-                                         data=json.dumps(body).encode() if body is not None else None)
-        try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return json.loads(error.read())
-
     with HubProcess(tmp_path / "logs.db", env={"AGENTHQ_LOG_LEVEL": "DEBUG"}) as hub:
-        data = call(hub, "POST", f"{API}/auth/register", {"orgName": "L", "orgSlug": "logs", "email": "o@logs.test",
-                                                           "password": PASSWORD, "name": "O"})["data"]
+        data = rest_call(hub.url, "POST", f"{API}/auth/register", {"orgName": "L", "orgSlug": "logs",
+                         "email": "o@logs.test", "password": PASSWORD, "name": "O"})[1]["data"]
         token = data["accessToken"]
-        key = call(hub, "POST", f"{API}/auth/agents/register", {"name": "a"}, token)["data"]["apiKey"]
-        call(hub, "POST", f"{API}/auth/login", {"email": "o@logs.test", "password": PASSWORD + "!"})
-        call(hub, "GET", f"{API}/auth/me?token={token}", token=key[:-1] + "x")
+        key = rest_call(hub.url, "POST", f"{API}/auth/agents/register", {"name": "a"}, token)[1]["data"]["apiKey"]
+        rest_call(hub.url, "POST", f"{API}/auth/login", {"email": "o@logs.test", "password": PASSWORD + "!"})
+        rest_call(hub.url, "GET", f"{API}/auth/me?token={token}", token=key[:-1] + "x")
         with connect(f"ws://127.0.0.1:{hub.port}/ws?token={key}", open_timeout=10) as ws:
             ws.recv(timeout=10)
             ws.send(json.dumps({"type": "heartbeat"}))

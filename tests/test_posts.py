@@ -7,7 +7,7 @@ import pytest
 API = "/api/v1"
 POST_FIELDS = {
     "id", "org_id", "channel_id", "author_id", "author_type", "type", "title", "content",
-    "metadata", "parent_id", "pinned", "created_at", "updated_at",
+    "metadata", "parent_id", "pinned", "created_at", "updated_at", "edited_at", "pinned_at", "pinned_by", "reactions",
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agenthq.client import SyncClient
-from tests.hub_process import ROOT, HubProcess
+from tests.support import ROOT, HubProcess, closed_port
 
 EXAMPLE = re.compile(r"<!-- This program is run by tests/test_readme_example.py[^\n]*-->\n```python\n(.*?)```", re.S)
 
@@ -106,13 +106,10 @@ def test_a_failed_connect_leaves_no_pending_task(hub, case):
     if case == "bad key":
         url, expected = hub.url, "UNAUTHORIZED"
     else:
-        import socket
-
-        with socket.socket() as probe:  # a port nobody listens on
-            probe.bind(("127.0.0.1", 0))
-            url = f"http://127.0.0.1:{probe.getsockname()[1]}"
-        expected = "CONNECTION_ERROR"
-    result = subprocess.run([sys.executable, "-X", "dev", "-c", FAILED_CONNECT, url, "ahq_" + "x" * 43],
-                            capture_output=True, text=True, timeout=60)
+        url, expected = None, "CONNECTION_ERROR"
+    with closed_port() as port:  # bound while the client runs, so nobody else listens there
+        url = url or f"http://127.0.0.1:{port}"
+        result = subprocess.run([sys.executable, "-X", "dev", "-c", FAILED_CONNECT, url, "ahq_" + "x" * 43],
+                                capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == expected, (result.stdout, result.stderr)
     assert "Task was destroyed" not in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -14,9 +14,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import WebSocketClosedError
 
-from tests.hub_process import ROOT, HubProcess
-from tests.servers import Redis
-from tests.support import Api, WsClient
+from tests.support import ROOT, Api, HubProcess, Redis, WsClient, subscribe
 
 API = "/api/v1"
 # Quick presence so that a killed process's agents go offline within seconds; a high REST
@@ -63,14 +61,6 @@ async def open_socket(hub, token, since=None):
     client = await WsClient.open(f"ws://127.0.0.1:{hub.port}/ws", token, since)
     connected = await client.expect("connected")
     return client, connected["data"]["seq"]
-
-
-async def subscribe(client, channel, since=None):
-    message = {"type": "subscribe", "channel": channel}
-    if since is not None:
-        message["since"] = since
-    await client.send(message)
-    await client.expect("subscribed")
 
 
 async def posts_heard(client, count, timeout=20):
@@ -273,7 +263,7 @@ async def test_workers_serve_one_port(database, redis, tmp_path):
 
 @pytest.mark.gen_test(timeout=90)
 async def test_postgresql_away_answers_503_then_recovers(tmp_path):
-    from tests.servers import Postgres
+    from tests.support import Postgres
 
     pg = Postgres().start()  # its own cluster: this test stops it
     name, url = pg.fresh_database()

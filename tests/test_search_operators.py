@@ -107,3 +107,39 @@ async def test_hostile_queries_are_never_500(api):
         assert error["field"] == "q"
     error = await api.error("GET", f"{API}/posts/search?q={'a' * 5000}", token=org.token, code="VALIDATION_ERROR")
     assert error["field"] == "q"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_reactions_are_real_and_carried_and_a_real_dm_is_for_its_two(api):
+    org = await api.register()
+    member, member_token = await org.user()
+    admin, admin_token = await org.user(role="admin")
+    plain = await org.post("quokka census")
+    liked = await org.post("quokka sighting")
+    await api.ok("POST", f"{API}/posts/{liked['id']}/reactions", {"emoji": "eyes"}, token=member_token, status=201)
+    assert await found(api, org.token, "has:reaction") == [liked["id"]]
+    assert await found(api, org.token, "has:reaction quokka") == [liked["id"]]
+    # the same post object as every other post list: its reactions
+    _, body = await api.call("GET", f"{API}/posts/search?q=quokka", token=org.token, expect=200)
+    by_id = {p["id"]: p for p in body["data"]}
+    assert by_id[plain["id"]]["reactions"] == []
+    assert [r["emoji"] for r in by_id[liked["id"]]["reactions"]] == ["eyes"]
+    unified = await api.ok("GET", f"{API}/search?q=quokka&types=posts", token=org.token)
+    assert all("reactions" in p for p in unified["posts"])
+    feed = await api.ok("GET", f"{API}/feed?types=post", token=org.token)
+    assert all("reactions" in item["data"] for item in feed if item["resource_type"] == "post")
+    # a DM made through POST /dm: its two members find it, the owner and an admin never do
+    _, payload = await api.call("POST", f"{API}/dm", {"member_id": admin["id"], "member_type": "user"},
+                                token=member_token)
+    cid = payload["data"]["id"]
+    whisper = await org.post("quokka whisper", channel=cid, token=member_token)
+    for token in (member_token, admin_token):
+        assert whisper["id"] in await found(api, token, "whisper")
+    _, other_token = await org.user()
+    for token in (org.token, other_token):
+        assert await found(api, token, "whisper") == []
+        assert await found(api, token, f"in:{cid}") == []
+        unified = await api.ok("GET", f"{API}/search?q=whisper", token=token)
+        assert unified["posts"] == []
+        feed = await api.ok("GET", f"{API}/feed?types=post", token=token)
+        assert whisper["id"] not in [item["resource_id"] for item in feed]

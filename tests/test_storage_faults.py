@@ -7,66 +7,50 @@ fails in the kernel as on a full disk. The other two use SQLite's own switches o
 connection (query_only, max_page_count), which give SQLite's read-only and disk-full errors
 exactly; chmod cannot, since the tests run as root and the file is already open."""
 
-import json
 import resource
-import urllib.error
-import urllib.request
 
 import pytest
 
 from agenthq.models import database
-from tests.hub_process import HubProcess
-
-
-def _call(url, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+from tests.support import HubProcess, rest_call
 
 
 def test_disk_full_in_a_real_process_refuses_writes_keeps_reads_and_recovers(tmp_path):
     with HubProcess(tmp_path / "full.db") as hub:
         url = hub.url
-        status, data = _call(url, "POST", "/api/v1/auth/register", {
+        status, data = rest_call(url, "POST", "/api/v1/auth/register", {
             "orgName": "Full", "orgSlug": "full", "email": "owner@full.test", "password": "full-password",
             "name": "Owner"})
         token = data["data"]["accessToken"]
-        general = next(c["id"] for c in _call(url, "GET", "/api/v1/channels", token=token)[1]["data"]
+        general = next(c["id"] for c in rest_call(url, "GET", "/api/v1/channels", token=token)[1]["data"]
                        if c["name"] == "general")
         for i in range(3):
-            assert _call(url, "POST", "/api/v1/posts", {"channel_id": general, "content": f"before {i}"}, token)[0] == 201
+            assert rest_call(url, "POST", "/api/v1/posts", {"channel_id": general, "content": f"before {i}"}, token)[0] == 201
 
         # No file of the hub may grow past 0 bytes now: every write SQLite makes fails.
         resource.prlimit(hub.process.pid, resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
         try:
             for body in ({"channel_id": general, "content": "x" * 5000}, {"channel_id": general, "content": "y"}):
-                status, answer = _call(url, "POST", "/api/v1/posts", body, token)
+                status, answer = rest_call(url, "POST", "/api/v1/posts", body, token)
                 assert (status, answer["error"]["code"]) == (503, "UNAVAILABLE"), answer
                 assert "Traceback" not in answer["error"]["message"]
-            status, answer = _call(url, "PATCH", "/api/v1/org", {"name": "Renamed"}, token)
+            status, answer = rest_call(url, "PATCH", "/api/v1/org", {"name": "Renamed"}, token)
             assert (status, answer["error"]["code"]) == (503, "UNAVAILABLE")
             # Reads, sign-in (a read) and health keep working.
-            status, listed = _call(url, "GET", f"/api/v1/posts?channel_id={general}", token=token)
+            status, listed = rest_call(url, "GET", f"/api/v1/posts?channel_id={general}", token=token)
             assert status == 200 and [p["content"] for p in listed["data"]] == ["before 2", "before 1", "before 0"]
-            status, _ = _call(url, "POST", "/api/v1/auth/login", {"email": "owner@full.test",
+            status, _ = rest_call(url, "POST", "/api/v1/auth/login", {"email": "owner@full.test",
                                                                   "password": "full-password"})
             assert status == 200
-            assert _call(url, "GET", "/health")[0] == 200
+            assert rest_call(url, "GET", "/health")[0] == 200
         finally:
             resource.prlimit(hub.process.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
         assert hub.process.poll() is None  # still serving
-        assert _call(url, "POST", "/api/v1/posts", {"channel_id": general, "content": "after"}, token)[0] == 201
-        status, listed = _call(url, "GET", f"/api/v1/posts?channel_id={general}", token=token)
+        assert rest_call(url, "POST", "/api/v1/posts", {"channel_id": general, "content": "after"}, token)[0] == 201
+        status, listed = rest_call(url, "GET", f"/api/v1/posts?channel_id={general}", token=token)
         assert [p["content"] for p in listed["data"]] == ["after", "before 2", "before 1", "before 0"]
-        assert _call(url, "GET", "/api/v1/org", token=token)[1]["data"]["name"] == "Full"
+        assert rest_call(url, "GET", "/api/v1/org", token=token)[1]["data"]["name"] == "Full"
 
 
 async def _pragma(hub, statement):

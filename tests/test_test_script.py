@@ -4,7 +4,7 @@ arguments that go to both instead of silently skipping the second."""
 import os
 import subprocess
 
-from tests.hub_process import ROOT
+from tests.support import ROOT
 
 
 def run_script(*args):

@@ -143,7 +143,7 @@ async def test_an_edit_renders_the_new_content(api, http_client, base_url):
 def test_upgrade_from_version_2_fills_post_html(tmp_path):
     """A database of schema version 2 (no html column) opens, gains the column, and the
     backfill renders its posts once the hub serves; until then the page shows plain text."""
-    from tests.hub_process import HubProcess
+    from tests.support import HubProcess
     from tests.browser.support import Rest
 
     db = tmp_path / "old.db"

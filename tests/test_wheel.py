@@ -17,7 +17,7 @@ import zipfile
 
 import pytest
 
-from tests.hub_process import ROOT, SERVING
+from tests.support import ROOT, SERVING
 
 
 PAGES = ["/", "/agents", "/activity", "/search?q=hello", "/static/app.css", "/static/favicon.svg"]

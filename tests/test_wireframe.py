@@ -9,7 +9,7 @@ import pytest
 
 from agenthq.events import CHANNEL, Event
 from agenthq.realtime import Message, text_frame
-from tests.ws_support import RawSocket
+from tests.support import RawSocket
 
 SIZES = [0, 1, 125, 126, 127, 65535, 65536, 200_000]
 

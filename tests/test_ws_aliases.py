@@ -7,8 +7,7 @@ import pytest
 from tornado.websocket import websocket_connect
 
 from agenthq.models import Event
-from tests.support import WsClient
-from tests.ws_support import open_ws, subscribe
+from tests.support import WsClient, open_ws, subscribe
 
 
 async def with_aliases(ws_url, token):

@@ -5,7 +5,7 @@ NOT_FOUND, as its id would be."""
 
 import pytest
 
-from tests.ws_support import open_ws, subscribe
+from tests.support import open_ws, subscribe
 
 
 async def heard(ws, org, channel_id):

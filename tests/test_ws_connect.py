@@ -8,7 +8,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from agenthq import security
-from tests.ws_support import open_ws, subscribe
+from tests.support import open_ws, subscribe
 
 ALLOWED = "https://agents.example.com"
 

@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 POST_KEYS = {
     "id", "org_id", "channel_id", "author_id", "author_type", "type", "title", "content", "metadata",
-    "parent_id", "pinned", "created_at", "updated_at",
+    "parent_id", "pinned", "created_at", "updated_at", "edited_at", "pinned_at", "pinned_by", "reactions",
 }
 AGENT_KEYS = {
     "id", "org_id", "name", "description", "status", "last_heartbeat", "capabilities", "metadata",

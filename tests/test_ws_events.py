@@ -3,7 +3,7 @@ non-subscribers, non-members of a private channel)."""
 
 import pytest
 
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 
 async def setup_org(api, ws_connect):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.hub_process import HubProcess
+from tests.support import HubProcess, rest_ok
 
 MAX_MESSAGE = 4096
 REPLY_TYPES = {"subscribed", "unsubscribed", "heartbeat_ack", "error", "resync_required", "connected"}
@@ -27,16 +27,6 @@ CLOSE_CODES = {1009, 4029}
 SEEN = Counter()  # what the fuzzing provoked, so a fuzzer that tests nothing is noticed
 
 
-def _call(hub, method, path, body=None, token=None):
-    import urllib.request
-
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(hub.url + path, data=json.dumps(body).encode() if body is not None else None,
-                                     method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return json.loads(response.read())["data"]
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     db = tmp_path_factory.mktemp("wsfuzz") / "fuzz.db"
@@ -44,17 +34,17 @@ def world(tmp_path_factory):
     with HubProcess(db, env=env) as hub:
         data = {}
         for slug in ("mine", "theirs"):
-            reg = _call(hub, "POST", "/api/v1/auth/register", {
+            reg = rest_ok(hub.url, "POST", "/api/v1/auth/register", {
                 "orgName": slug, "orgSlug": slug, "email": f"owner@{slug}.test", "password": "fuzz-password",
                 "name": "Owner"})
             token = reg["accessToken"]
-            channels = {c["name"]: c["id"] for c in _call(hub, "GET", "/api/v1/channels", token=token)}
+            channels = {c["name"]: c["id"] for c in rest_ok(hub.url, "GET", "/api/v1/channels", token=token)}
             data[slug] = {"token": token, "general": channels["general"]}
-        key = _call(hub, "POST", "/api/v1/auth/agents/register", {"name": "fuzz-agent"}, data["mine"]["token"])["apiKey"]
+        key = rest_ok(hub.url, "POST", "/api/v1/auth/agents/register", {"name": "fuzz-agent"}, data["mine"]["token"])["apiKey"]
         # A private channel of an agent: invisible to the owner who fuzzes.
-        hidden = _call(hub, "POST", "/api/v1/channels", {"name": "hidden", "type": "private"}, key)["id"]
+        hidden = rest_ok(hub.url, "POST", "/api/v1/channels", {"name": "hidden", "type": "private"}, key)["id"]
         for i in range(3):  # something for a `since` to replay
-            _call(hub, "POST", "/api/v1/posts", {"channel_id": data["mine"]["general"], "content": f"p{i}"}, key)
+            rest_ok(hub.url, "POST", "/api/v1/posts", {"channel_id": data["mine"]["general"], "content": f"p{i}"}, key)
         ws_url = f"ws://127.0.0.1:{hub.port}/ws"
         with connect(f"{ws_url}?token={key}", open_timeout=10, max_size=None) as bystander:
             _expect(bystander, "connected")
@@ -195,7 +185,7 @@ def test_bystander_unaffected_and_hub_logged_no_error(world):
     """Runs after the fuzzing (file order): the bystander still hears a new post, answers
     heartbeats, and the hub logged nothing but expected answers."""
     bystander = world["bystander"]
-    post = _call(world["hub"], "POST", "/api/v1/posts", {"channel_id": world["mine"]["general"], "content": "still here"},
+    post = rest_ok(world["hub"].url, "POST", "/api/v1/posts", {"channel_id": world["mine"]["general"], "content": "still here"},
                  world["mine"]["token"])
     assert _expect(bystander, "post.created")["data"]["id"] == post["id"]
     bystander.send(json.dumps({"type": "heartbeat"}))

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from agenthq.models import Channel, Event, database
-from tests.ws_support import (
+from tests.support import (
     RawSocket, agent_status, bulk_posts, eventually, nothing_more, open_ws, subscribe,
 )
 

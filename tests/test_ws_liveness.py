@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from tests.ws_support import RawSocket, agent_status, eventually, open_ws
+from tests.support import RawSocket, agent_status, eventually, open_ws
 
 INTERVAL = 0.2
 

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from tests.ws_support import open_ws
+from tests.support import open_ws
 
 
 @pytest.fixture

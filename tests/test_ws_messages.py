@@ -4,7 +4,7 @@ original SDK's; access checks on subscribe; malformed input answered and survive
 import pytest
 
 from agenthq.clock import parse_iso
-from tests.ws_support import nothing_more, open_ws, subscribe
+from tests.support import nothing_more, open_ws, subscribe
 
 
 @pytest.mark.gen_test

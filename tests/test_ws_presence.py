@@ -13,7 +13,7 @@ import pytest
 
 from agenthq.clock import parse_iso
 from agenthq.models import Agent
-from tests.ws_support import agent_status, eventually, open_ws, subscribe
+from tests.support import agent_status, eventually, open_ws, subscribe
 
 PRESENCE = ("agent.online", "agent.offline")
 

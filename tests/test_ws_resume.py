@@ -9,7 +9,7 @@ import pytest
 
 from agenthq.models import Event
 from agenthq.services import agents, stream
-from tests.ws_support import bulk, bulk_posts, eventually, nothing_more, open_ws, owner_identity, subscribe
+from tests.support import bulk, bulk_posts, eventually, nothing_more, open_ws, owner_identity, subscribe
 
 
 def post_seqs(frames):

@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..client import AgentHQClient, AgentHQError, credentials
-from . import commands
+from . import commands, messaging
 from .output import Printer, clean
 
 S = argparse.SUPPRESS
@@ -36,6 +36,8 @@ def build_parser():
         p = sub.add_parser(name, parents=[common], help=help, description=help, **kw)
         p.set_defaults(fn=fn)
         return p
+
+    command.common = common
 
     sub.add_parser("serve", help="run a hub (same options as run.py; see `agenthq serve --help`)", add_help=False)
     sub.add_parser("backup", help="copy a hub's database safely, also while it runs (`agenthq backup PATH`)",
@@ -80,6 +82,7 @@ def build_parser():
     p = command("activity", commands.activity, "the activity log, newest first")
     p.add_argument("--action", help="only this action, e.g. post.created")
     p.add_argument("--limit", type=int, default=20)
+    messaging.add_commands(sub, command)
     return parser
 
 

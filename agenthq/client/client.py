@@ -2,13 +2,14 @@
 
 from .errors import AgentHQError
 from .realtime import Realtime
+from .messaging import MessagingMethods
 from .rest import RestMethods
 from .transport import Transport, check_url
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
 
-class AgentHQClient(RestMethods):
+class AgentHQClient(RestMethods, MessagingMethods):
     """Talk to an AgentHQ hub as an agent (api_key) or a person (token, or login()).
 
         client = AgentHQClient("http://localhost:3000", api_key="ahq_...")

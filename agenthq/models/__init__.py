@@ -29,6 +29,8 @@ from .tables import (
     Organization,
     PageSession,
     Post,
+    PostEdit,
+    Reaction,
     StringField,
     TimeField,
     User,
@@ -40,5 +42,6 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "Insight",
-    "JSONField", "Meta", "Organization", "PageSession", "Post", "StringField", "TimeField", "User",
+    "JSONField", "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField", "TimeField",
+    "User",
 ]

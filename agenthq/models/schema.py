@@ -6,7 +6,7 @@ import secrets
 from .db import connect, database, is_postgres
 from .tables import MODELS, Meta
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -105,8 +105,17 @@ def _add_agent_last_active(db):
         db.execute_sql('ALTER TABLE "agent" ADD COLUMN "last_active" TEXT')
 
 
+def _add_post_edits_and_pins(db):
+    # Version 5 (SPEC §10): edited_at, pinned_at, pinned_by on posts; nullable, so no row is
+    # rewritten. The reaction and post_edit tables are new and made by create_tables.
+    existing = {column.name for column in db.get_columns("post")}
+    for name in ("edited_at", "pinned_at", "pinned_by"):
+        if name not in existing:
+            db.execute_sql(f'ALTER TABLE "post" ADD COLUMN "{name}" TEXT')
+
+
 def _index_agents(db):
-    # Version 5: agents found by full text (§15); the insight table (§15.1) and its index are
+    # Version 6: agents found by full text (§15); the insight table (§15.1) and its index are
     # new, so create_tables and the statements above have already made them. PostgreSQL's generated column fills itself;
     # SQLite's agent_fts was just created empty beside agents that already exist.
     if not is_postgres(db):
@@ -114,7 +123,10 @@ def _index_agents(db):
 
 
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
-MIGRATIONS = {1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _index_agents}
+MIGRATIONS = {
+    1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins,
+    5: _index_agents,
+}
 
 
 def open_database(target):

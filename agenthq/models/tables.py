@@ -166,16 +166,56 @@ class Post(BaseModel):
     pinned = BooleanField(default=False)
     created_at = TimeField(default=now_iso)
     updated_at = TimeField(default=now_iso)
+    # Schema version 5 (SPEC §10): the last edit of title or content, and who pinned it when.
+    edited_at = TimeField(null=True)
+    pinned_at = TimeField(null=True)
+    pinned_by = IdField(null=True)
 
     class Meta:
         # parent_id: GET /posts/:id walks a thread down by it (services.posts.thread_of); without
         # it each level scans the organization's posts. Created on start for existing databases.
-        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False))
+        # (channel_id, pinned, id): a pinned-first page reads a channel's pins, then one page of
+        # the rest, each in id order off this index (bench/channel_page.py).
+        indexes = ((("channel_id", "id"), False), (("org_id", "id"), False), (("parent_id",), False),
+                   (("channel_id", "pinned", "id"), False))
 
     FIELDS = (
         "id", "org_id", "channel_id", "author_id", "author_type", "type", "title",
         "content", "metadata", "parent_id", "pinned", "created_at", "updated_at",
+        "edited_at", "pinned_at", "pinned_by",
     )
+
+
+class Reaction(BaseModel):
+    """One identity's emoji on one post (SPEC §10): unique per (post, author, emoji), which is
+    what makes adding it again a no-op."""
+
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    post_id = IdField()
+    author_id = IdField()
+    author_type = StringField()
+    emoji = StringField()
+    created_at = TimeField(default=now_iso)
+
+    class Meta:
+        indexes = ((("post_id", "author_id", "emoji"), True),)
+
+    FIELDS = ("id", "org_id", "post_id", "author_id", "author_type", "emoji", "created_at")
+
+
+class PostEdit(BaseModel):
+    """The version of a post before one edit of its title or content (SPEC §10)."""
+
+    id = IdField(primary_key=True, default=new_id)
+    post_id = IdField(index=True)
+    org_id = IdField()
+    previous_content = TextField()
+    previous_title = StringField(null=True)
+    edited_by = IdField()
+    created_at = TimeField(default=now_iso)
+
+    FIELDS = ("id", "post_id", "org_id", "previous_content", "previous_title", "edited_by", "created_at")
 
 
 class PageSession(BaseModel):
@@ -257,4 +297,7 @@ class Event(BaseModel):
         )
 
 
-MODELS = (Meta, Organization, User, Agent, Channel, ChannelMember, Post, PageSession, Activity, Event, Insight)
+MODELS = (
+    Meta, Organization, User, Agent, Channel, ChannelMember, Post, Reaction, PostEdit, PageSession, Activity, Event,
+    Insight,
+)

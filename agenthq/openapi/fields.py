@@ -1,7 +1,7 @@
 """Request schemas in OpenAPI form: each validation Field (agenthq/validation.py) as the JSON
 Schema of exactly what it accepts, so what the server validates is what it documents."""
 
-from ..validation import Choice, Email, Id, Int, Number, Object, Paging, Str, StrList, Timestamp, ULID_RE
+from ..validation import Choice, Email, Flag, Id, Int, Number, Object, Paging, Str, StrList, Timestamp, ULID_RE
 
 # Python's whitespace (str.isspace, what str.strip() removes and re's \s matches), spelled
 # out because JSON Schema patterns are ECMA regexes whose \s is a different set.
@@ -9,7 +9,7 @@ _WS = "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\
 NO_NUL = "^[^\\u0000]*$"
 NOT_BLANK_NO_NUL = f"^[^\\u0000]*[^\\u0000{_WS}][^\\u0000]*$"
 NOT_BLANK = f"^[\\s\\S]*[^{_WS}][\\s\\S]*$"
-EMAIL = f"^[{_WS}]*[^@{_WS}]+@[^@{_WS}]+\\.[^@{_WS}]+[{_WS}]*$"
+EMAIL = f"^[{_WS}]*[^@\\u0000{_WS}]+@[^@\\u0000{_WS}]+\\.[^@\\u0000{_WS}]+[{_WS}]*$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 ID = {"type": "string", "pattern": ULID_RE.pattern}
 
@@ -32,6 +32,8 @@ def _field_schema(field, in_query):
     if isinstance(field, Paging):  # any text: read as parseInt reads it, then clamped (§6.2)
         return {"type": "string", "description": f"an integer (default {field.fallback}), clamped to "
                 f"{field.minimum}..{field.maximum}; anything else means the default"}
+    if isinstance(field, Flag):
+        return {"type": "string", "enum": ["true", "false", "1", "0"]} if in_query else {"type": "boolean"}
     if isinstance(field, Id):
         return dict(ID)
     if isinstance(field, Choice):

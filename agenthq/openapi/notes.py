@@ -11,7 +11,8 @@ from .resources import OBJECT, STRING, TIME, obj, ref, resource_schema
 TOKENS = {"accessToken": STRING, "refreshToken": STRING}
 # GET /posts/:id: the post's fields, plus the original server's keys (§6.2).
 POST_DETAIL = obj({
-    **resource_schema(Post)["properties"], "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
+    **resource_schema(Post)["properties"], "reactions": {"type": "array", "items": ref("ReactionSummary")},
+    "post": ref("Post"), "thread": {"type": "array", "items": ref("Post")},
     "thread_truncated": {"type": "boolean"}, "authors": {"type": "object", "additionalProperties": ref("Author")},
     "author": ref("Author"),
 })
@@ -45,7 +46,7 @@ NOTES = {
                                                       "status": {"type": "string", "enum": ["ok"]}, "timestamp": TIME})),
     "GET /api/v1/openapi.json": dict(summary="this document", data=OBJECT),
     # auth
-    "POST /api/v1/auth/register": dict(summary="sign up: a new organization and its owner", errors=(409,),
+    "POST /api/v1/auth/register": dict(summary="sign up: a new organization and its owner", errors=(409, 429),
                                        data=obj({"org": ref("Organization"), "user": ref("User"), **TOKENS})),
     "POST /api/v1/auth/login": dict(summary="sign in", errors=(401, 429), data=obj({"user": ref("User"), **TOKENS})),
     "POST /api/v1/auth/refresh": dict(summary="a new access token from a refresh token", errors=(401,),
@@ -81,9 +82,11 @@ NOTES = {
     "POST /api/v1/channels/{channel_id}/members": dict(
         summary="add a member (by a member)", errors=(403,),
         data=obj({"added": {"type": "boolean", "enum": [True]}, "channel_id": ID, "member_id": ID})),
-    "GET /api/v1/channels/{channel_id}/posts": dict(summary="a channel's posts, newest first"),
+    "GET /api/v1/channels/{channel_id}/posts": dict(summary="a channel's posts, pinned first, then newest"),
+    "GET /api/v1/channels/{channel_id}/pins": dict(summary="a channel's pinned posts, newest pin first",
+                                                   data={"type": "array", "items": ref("Post")}),
     # posts
-    "GET /api/v1/posts": dict(summary="posts, newest first", errors=(404,)),
+    "GET /api/v1/posts": dict(summary="posts, pinned first, then newest", errors=(404,)),
     "POST /api/v1/posts": dict(summary="post to a channel", errors=(404,), provides={"post_id": "$response.body#/data/id"}),
     "GET /api/v1/posts/search": dict(summary="search posts by words and operators (from: in: type: before: after: has: is:)"),
     # search, feed, insights (§15)
@@ -95,6 +98,24 @@ NOTES = {
     "PATCH /api/v1/posts/{post_id}": dict(summary="edit a post (author, owner, admin)", errors=(403,)),
     "DELETE /api/v1/posts/{post_id}": dict(summary="delete a post (author, owner, admin)", errors=(403,),
                                            data=flag("deleted")),
+    # reactions, pins, edits (§10)
+    "GET /api/v1/posts/{post_id}/reactions": dict(summary="a post's reactions by emoji, in order of first use",
+                                                  data={"type": "array", "items": ref("ReactionSummary")}),
+    "POST /api/v1/posts/{post_id}/reactions": dict(summary="react (201; 200 with the existing one if already)",
+                                                   data=ref("Reaction")),
+    "DELETE /api/v1/posts/{post_id}/reactions/{emoji}": dict(summary="remove one's own reaction",
+                                                             data=obj({"removed": {"type": "boolean"}})),
+    "POST /api/v1/posts/{post_id}/pin": dict(summary="pin (members of its channel, owner, admin)", errors=(403,)),
+    "DELETE /api/v1/posts/{post_id}/pin": dict(summary="unpin (members of its channel, owner, admin)", errors=(403,)),
+    "GET /api/v1/posts/{post_id}/edits": dict(summary="a post's earlier versions, newest first (author, owner, admin)",
+                                              errors=(403,), data={"type": "array", "items": ref("PostEdit")}),
+    # direct messages and people (§11)
+    "GET /api/v1/dm": dict(summary="the caller's direct messages, newest post first",
+                           data={"type": "array", "items": ref("Channel")}),
+    "POST /api/v1/dm": dict(summary="find or create the DM with one identity (201 created, 200 found)",
+                            errors=(404, 409), data=ref("Channel")),
+    "GET /api/v1/users": dict(summary="the organization's people, by name", data=ref("Person")),
+    "GET /api/v1/users/{user_id}": dict(summary="one person", data=ref("Person")),
     # activity
     "GET /api/v1/activity": dict(summary="the activity log, newest first"),
     "POST /api/v1/activity": dict(summary="add to the activity log"),

@@ -5,7 +5,9 @@ field added to a model is documented without a second edit."""
 from peewee import BooleanField, FloatField, IntegerField
 
 from .. import schemas
-from ..models import Activity, Agent, Channel, IdField, Insight, JSONField, Organization, Post, TimeField, User
+from ..models import (
+    Activity, Agent, Channel, IdField, Insight, JSONField, Organization, Post, PostEdit, Reaction, TimeField, User,
+)
 from .fields import ID, TIMESTAMP
 
 STRING = {"type": "string"}
@@ -13,18 +15,19 @@ TIME = {"type": "string", "pattern": TIMESTAMP}
 OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
-RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Insight)
+RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Reaction, PostEdit, Insight)
 
 # The one fact a column cannot tell: which of its values are allowed.
 ENUMS = {
     (User, "role"): ("owner", "admin", "member"),
     (Agent, "status"): schemas.AGENT_STATUSES,
-    (Channel, "type"): schemas.CHANNEL_TYPES,
+    (Channel, "type"): schemas.CHANNEL_LIST_TYPES,  # dm too (§11)
     (Post, "type"): schemas.POST_TYPES,
     (Post, "author_type"): schemas.MEMBER_TYPES,
     (Activity, "actor_type"): schemas.MEMBER_TYPES,
     (Insight, "type"): schemas.INSIGHT_TYPES,
     (Insight, "created_by_type"): schemas.MEMBER_TYPES,
+    (Reaction, "author_type"): schemas.MEMBER_TYPES,
 }
 
 
@@ -65,6 +68,17 @@ def resource_schema(model):
 
 def components():
     found = {model.__name__: resource_schema(model) for model in RESOURCES}
+    # Computed, not columns (§10-11): a post's reaction summary; a DM's other member (optional:
+    # only DM channels carry it).
+    found["ReactionSummary"] = obj({"emoji": STRING, "count": {"type": "integer", "minimum": 1},
+                                    "authors": {"type": "array", "items": obj({"id": ID, "type": STRING})}})
+    found["Post"]["properties"]["reactions"] = {"type": "array", "items": ref("ReactionSummary")}
+    found["Post"]["required"].append("reactions")
+    found["Channel"]["properties"].update(member_id=dict(ID), member_name=dict(STRING), member_type={
+        "type": "string", "enum": list(schemas.MEMBER_TYPES)})
+    found["Person"] = obj({"id": ID, "org_id": ID, "name": STRING,
+                           "role": {"type": "string", "enum": ["owner", "admin", "member"]}, "created_at": TIME})
+    found["Person"]["properties"]["email"] = dict(STRING)  # oneself, and owner/admin asking
     found["Author"] = obj({"id": ID, "name": STRING, "type": {"type": "string", "enum": ["agent", "user", "integration"]}})
     found["Pagination"] = obj({"page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 1},
                                "total": {"type": "integer", "minimum": 0}, "hasMore": {"type": "boolean"}})

@@ -8,7 +8,7 @@ from peewee import SQL
 
 from ..clock import iso, now_iso, parse_iso
 from ..models import Activity, Insight, Post
-from ..services import activity
+from ..services import activity, reactions
 from ..services.common import identity_ref, readable_channel_ids
 from ..services.posts import author_names
 
@@ -58,6 +58,8 @@ def _items(picked):
     for kind, model in (("post", Post), ("activity", Activity), ("insight", Insight)):
         if ids[kind]:
             rows.update({(kind, row.id): row.to_dict() for row in model.select().where(model.id.in_(ids[kind]))})
+    # Posts carry what every other post list gives them (their reactions, SPEC §10).
+    reactions.attach([row for (kind, _), row in rows.items() if kind == "post"])
     people = [{"author_id": row["author_id"], "author_type": row["author_type"]}
               for (kind, _), row in rows.items() if kind == "post"]
     people += [{"author_id": row["actor_id"], "author_type": row["actor_type"]}

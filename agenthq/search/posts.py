@@ -5,6 +5,7 @@ from peewee import fn
 
 from ..errors import NotFound
 from ..models import Agent, Post, User, database, is_postgres
+from ..services import reactions
 from ..services.common import access_channel, readable_channel_ids
 from ..validation import is_id
 from .query import fts5
@@ -53,7 +54,8 @@ def search_posts(identity, query, page, limit, include_replies=True):
         f"SELECT {columns} {source} WHERE {clause} ORDER BY {order} LIMIT {mark} OFFSET {mark}",
         *params, *order_params, limit, offset,
     )
-    return total, [post.to_dict() for post in rows]
+    # The same post object as every other post list (SPEC §10): its reactions attached.
+    return total, reactions.attach([post.to_dict() for post in rows])
 
 
 def _filters(identity, query, mark, include_replies):
@@ -102,8 +104,6 @@ def _filters(identity, query, mark, include_replies):
     if "reply" in query.has:
         where.append("p.parent_id IS NULL AND EXISTS (SELECT 1 FROM post AS r WHERE r.parent_id = p.id)")
     if "reaction" in query.has:
-        if "reaction" not in database.get_tables():  # reactions not installed: no post has one
-            return None
         where.append("EXISTS (SELECT 1 FROM reaction AS x WHERE x.post_id = p.id)")
     return where, params
 

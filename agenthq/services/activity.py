@@ -34,19 +34,21 @@ def filtered(identity, query, rows):
         rows = rows.where(Activity.created_at >= query["from"])
     if query.get("to"):
         rows = rows.where(Activity.created_at <= query["to"])
-    if not identity.is_admin:
-        # A private channel's name and traffic are for its members (and the org's admins, as
-        # in Slack's audit log): hide entries about it, or about posts in it, from the rest.
-        hidden = _hidden_channel_ids(identity)
-        about_channel = fn.COALESCE(Activity.resource_type, "") == "channel"
-        rows = rows.where(~(about_channel & fn.COALESCE(Activity.resource_id, "").in_(hidden)))
-        rows = rows.where(fn.COALESCE(json_text(Activity.details, "channel_id"), "").not_in(hidden))
+    # A private channel's name and traffic are for its members (and the org's admins, as in
+    # Slack's audit log): hide entries about it, or about posts in it, from the rest. A DM is
+    # for its two members alone, admins included (SPEC §6.1, §11).
+    hidden = _hidden_channel_ids(identity)
+    about_channel = fn.COALESCE(Activity.resource_type, "") == "channel"
+    rows = rows.where(~(about_channel & fn.COALESCE(Activity.resource_id, "").in_(hidden)))
+    rows = rows.where(fn.COALESCE(json_text(Activity.details, "channel_id"), "").not_in(hidden))
     return rows
 
 
 def _hidden_channel_ids(identity):
-    """The organization's private and DM channels the caller is not in."""
+    """The organization's private and DM channels the caller is not in (only DMs for an
+    owner or admin)."""
     memberships = ChannelMember.select(ChannelMember.channel_id).where(ChannelMember.member_id == identity.id)
+    hidden_types = Channel.type == "dm" if identity.is_admin else Channel.type != "public"
     return Channel.select(Channel.id).where(
-        (Channel.org_id == identity.org_id) & (Channel.type != "public") & Channel.id.not_in(memberships)
+        (Channel.org_id == identity.org_id) & hidden_types & Channel.id.not_in(memberships)
     )

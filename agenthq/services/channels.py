@@ -5,11 +5,15 @@ from peewee import IntegrityError
 from .. import eventlog
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Channel, ChannelMember, Post
-from . import activity
-from .common import access_channel, channel_page, is_member, member_exists, paginate, readable_channel_ids
+from ..errors import ValidationError
+from . import activity, dms, posts
+from .common import access_channel, is_member, member_exists, paginate, readable_channel_ids
 
 
 def create(identity, data):
+    if data["name"].startswith(dms.DM_PREFIX):
+        # The dm- names belong to direct messages (SPEC §11): POST /dm makes those.
+        raise ValidationError("name", "Channel names starting with dm- are reserved for direct messages")
     if Channel.select().where((Channel.org_id == identity.org_id) & (Channel.name == data["name"])).exists():
         raise Conflict("CHANNEL_EXISTS", "A channel with this name already exists", field="name")
     try:
@@ -32,9 +36,10 @@ def list_channels(identity, query):
     if query.get("page") is None and query.get("limit") is None:
         # The original SDK's listChannels() sends no paging and expects every channel.
         # limit = total, but never 0: a limit is at least 1 everywhere else (§1).
-        items = [channel.to_dict() for channel in rows]
+        items = dms.decorate(identity, [channel.to_dict() for channel in rows])
         return items, {"page": 1, "limit": max(1, len(items)), "total": len(items), "hasMore": False}
-    return paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
+    items, pagination = paginate(rows, query.get("page") or 1, query.get("limit") or 20, Channel.to_dict)
+    return dms.decorate(identity, items), pagination
 
 
 def stats(identity, channel_ref):
@@ -45,7 +50,7 @@ def stats(identity, channel_ref):
 
 
 def get(identity, channel_id):
-    return access_channel(identity, channel_id).to_dict()
+    return dms.decorate(identity, [access_channel(identity, channel_id).to_dict()])[0]
 
 
 def join(identity, channel_id):
@@ -60,6 +65,8 @@ def join(identity, channel_id):
 
 def leave(identity, channel_id):
     channel = access_channel(identity, channel_id)
+    if channel.type == "dm":
+        raise Forbidden("A direct message cannot be left")
     ChannelMember.delete().where(
         (ChannelMember.channel_id == channel.id) & (ChannelMember.member_id == identity.id)
     ).execute()
@@ -68,6 +75,8 @@ def leave(identity, channel_id):
 
 def add_member(identity, channel_id, data):
     channel = access_channel(identity, channel_id)
+    if channel.type == "dm":
+        raise Forbidden("A direct message has exactly its two members")
     if not is_member(channel.id, identity.id):
         raise Forbidden("Only members of a channel can add members to it")
     if not member_exists(identity.org_id, data["member_id"], data["member_type"]):
@@ -80,4 +89,4 @@ def add_member(identity, channel_id, data):
 
 
 def list_posts(identity, channel_id, query):
-    return channel_page(access_channel(identity, channel_id).id, query["page"], query["limit"])
+    return posts.channel_posts(access_channel(identity, channel_id).id, query)

@@ -2,6 +2,7 @@
 
 from peewee import fn
 
+from ..events import is_private
 from ..errors import Forbidden, NotFound
 from ..models import Agent, Channel, ChannelMember, Post, User, database, select_rows
 from ..validation import is_id
@@ -61,7 +62,7 @@ def access_channel(identity, channel_ref, what="channel"):
 
 
 def _may_read(identity, channel):
-    return channel.type == "public" or is_member(channel.id, identity.id)
+    return not is_private(channel.type) or is_member(channel.id, identity.id)
 
 
 def _channel_by_name(identity, channel_ref, what):

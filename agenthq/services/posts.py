@@ -6,7 +6,7 @@ from ..errors import Forbidden
 from ..models import Agent, Post, User, insert_row, database
 from ..search.posts import search_posts
 from ..search.query import parse
-from . import activity
+from . import activity, edits, pins, reactions
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
@@ -26,6 +26,7 @@ def create(identity, data, html=None):
         type=data["type"], title=data.get("title"), content=data["content"], metadata=data.get("metadata") or {},
         parent_id=parent_id, html=html,
     )).to_dict()
+    post["reactions"] = []
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
     return post, [eventlog.post_event("post.created", post, channel.type)]
 
@@ -33,7 +34,8 @@ def create(identity, data, html=None):
 def list_posts(identity, query):
     filters = ("type", "author_id", "since")
     if query.get("channel_id") and not any(query.get(name) for name in filters):
-        return channel_page(access_channel(identity, query["channel_id"]).id, query["page"], query["limit"])
+        channel_id = access_channel(identity, query["channel_id"]).id
+        return channel_posts(channel_id, query)
     rows = Post.select()
     if query.get("channel_id"):
         rows = rows.where(Post.channel_id == access_channel(identity, query["channel_id"]).id)
@@ -45,7 +47,18 @@ def list_posts(identity, query):
         rows = rows.where(Post.author_id == identity_ref(identity, query["author_id"]))
     if query.get("since"):
         rows = rows.where(Post.created_at > query["since"])
-    return paginate_fields(rows.order_by(Post.id.desc()), query["page"], query["limit"], Post.FIELDS)
+    order = (Post.pinned.desc(), Post.id.desc()) if query.get("pinned_first", True) else (Post.id.desc(),)
+    items, pagination = paginate_fields(rows.order_by(*order), query["page"], query["limit"], Post.FIELDS)
+    return reactions.attach(items), pagination
+
+
+def channel_posts(channel_id, query):
+    """A readable channel's page: pinned first unless pinned_first=false (SPEC §10)."""
+    if query.get("pinned_first", True):
+        items, pagination = pins.pinned_first_page(channel_id, query["page"], query["limit"])
+    else:
+        items, pagination = channel_page(channel_id, query["page"], query["limit"])
+    return reactions.attach(items), pagination
 
 
 def search(identity, query):
@@ -69,6 +82,7 @@ def get(identity, post_id):
     thread = thread_of(post)
     truncated = len(thread) > MAX_THREAD
     thread = thread[:MAX_THREAD]
+    reactions.attach([post, *thread])
     authors = author_names([post, *thread])
     return {
         **post, "post": dict(post), "thread": thread, "thread_truncated": truncated,
@@ -117,6 +131,8 @@ def patch(identity, post_id, data, html=None):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can edit this post")
+    if not edits.record(identity, post, data):
+        return reactions.attach([post.to_dict()])[0], []  # nothing changed: nothing stored or sent
     for name in ("title", "content"):
         if name in data:
             setattr(post, name, data[name])
@@ -125,14 +141,17 @@ def patch(identity, post_id, data, html=None):
     post.updated_at = now_iso()
     post.save()
     activity.record(identity, "post.updated", "post", post.id, {"channel_id": post.channel_id, "fields": sorted(data)})
-    return post.to_dict(), [eventlog.post_event("post.updated", post.to_dict())]
+    result = reactions.attach([post.to_dict()])[0]
+    return result, [eventlog.post_event("post.updated", result)]
 
 
 def delete(identity, post_id):
     post = access_post(identity, post_id)
     if not _may_change(identity, post):
         raise Forbidden("Only the author, an owner or an admin can delete this post")
-    data = post.to_dict()
+    data = reactions.attach([post.to_dict()])[0]
     post.delete_instance()
+    reactions.delete_for_post(post.id)
+    edits.delete_for_post(post.id)
     activity.record(identity, "post.deleted", "post", post.id, {"channel_id": post.channel_id})
     return {"deleted": True}, [eventlog.post_event("post.deleted", data)]

@@ -5,9 +5,10 @@ from ..auth import Identity
 from ..clock import now_iso
 from ..eventlog import newest_seq
 from ..models import Activity, Agent, Channel, ChannelMember, Organization, PageSession, Post, User
-from ..services import activity, posts
+from ..services import activity, dms, pins, posts, reactions
 from ..services.common import access_channel, access_post, readable_channel_ids
 from ..validation import is_id
+from . import messaging
 
 PAGE_SIZE = 30
 
@@ -32,11 +33,13 @@ def author_names(ids):
 
 
 def post_views(identity, items):
-    """Post dicts with what a card shows beside them: the author's name and whether the viewer
-    wrote it (only then are Edit and Delete offered)."""
-    names = author_names(p["author_id"] for p in items)
+    """Post dicts with what a card shows beside them: the author's name, whether the viewer
+    wrote it (only then are Edit and Delete offered), and the reactions (messaging.py)."""
+    reactions.attach(items)
+    names = author_names([p["author_id"] for p in items] + messaging.reactor_ids(items))
     return [
-        {**p, "author_name": names.get(p["author_id"], "(removed)"), "mine": p["author_id"] == identity.id}
+        {**p, "author_name": names.get(p["author_id"], "(removed)"), "mine": p["author_id"] == identity.id,
+         **messaging.card_extras(identity, p, names)}
         for p in items
     ]
 
@@ -49,7 +52,9 @@ def sidebar(identity):
     agents = Agent.select().where(Agent.org_id == identity.org_id).order_by(Agent.name)
     return {
         "org": Organization.get_by_id(identity.org_id).to_dict(),
-        "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels],
+        # DMs have their own section (messaging.py), not the channel lists.
+        "channels": [{**c.to_dict(), "joined": c.id in joined} for c in channels if c.type != "dm"],
+        "dms": dms.list_dms(identity),
         "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
         # transaction, one snapshot) is replayed to it, so nothing falls in between.
@@ -67,8 +72,10 @@ def feed(identity, channel_id=None):
             return {**side, "channel": None, "posts": [], "has_more": False}
     channel = access_channel(identity, channel_id)
     items, has_more = posts_page(identity, channel.id)
-    joined = any(c["id"] == channel.id and c["joined"] for c in side["channels"])
-    return {**side, "channel": {**channel.to_dict(), "joined": joined}, "posts": items, "has_more": has_more}
+    joined = channel.type == "dm" or any(c["id"] == channel.id and c["joined"] for c in side["channels"])
+    shown = dms.decorate(identity, [{**channel.to_dict(), "joined": joined}])[0]
+    pinned = pins.list_pins(identity, channel.id)  # the strip shows their plain text
+    return {**side, "channel": shown, "posts": items, "has_more": has_more, "pins": pinned}
 
 
 def posts_page(identity, channel_id, before=None):

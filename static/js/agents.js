@@ -2,6 +2,7 @@
 // key, delete; cards kept live by presence events.
 
 import { api } from './api.js';
+import { wireMessaging } from './reactions.js';
 import { showAgent, showError, startPage } from './ui.js';
 
 const panel = document.getElementById('key-panel');
@@ -151,6 +152,7 @@ document.addEventListener('click', async (event) => {
   }
 });
 
+wireMessaging();
 startPage({
   onEvent(frame) {
     if (!frame.type.startsWith('agent.') || frame.type === 'agent.deleted') return;

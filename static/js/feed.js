@@ -2,6 +2,7 @@
 
 import { api, fragment } from './api.js';
 import { appendOlder, remove, upsert, wirePostActions } from './posts.js';
+import { onMessagingEvent, wireMessaging } from './reactions.js';
 import { currentChannel, showError, startPage, unread } from './ui.js';
 
 const list = document.getElementById('posts');
@@ -14,6 +15,7 @@ function markRead() {
 function onEvent(frame) {
   if (!list || frame.channel !== currentChannel) return;
   const post = frame.data;
+  onMessagingEvent(list, frame);
   if (frame.type === 'post.deleted') remove(post.id);
   else if (frame.type === 'post.created' || frame.type === 'post.updated') upsert(list, post.id).then(markRead);
 }
@@ -124,6 +126,7 @@ function wireOlder() {
 }
 
 wirePostActions();
+wireMessaging();
 wireComposer();
 wireOlder();
 if (currentChannel) markRead();

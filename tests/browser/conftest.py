@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.hub_process import HubProcess
+from tests.support import HubProcess
 
 from .support import Rest
 

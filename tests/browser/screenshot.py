@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.hub_process import ROOT, HubProcess
+from tests.support import ROOT, HubProcess
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .support import AgentSocket, sign_up

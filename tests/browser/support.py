@@ -6,10 +6,10 @@ import asyncio
 import itertools
 import json
 import threading
-import urllib.error
-import urllib.request
 
 from tornado.websocket import websocket_connect
+
+from tests.support import rest_call
 
 PASSWORD = "correct-horse-battery"
 _numbers = itertools.count(1)
@@ -21,18 +21,7 @@ class Rest:
 
     def call(self, method, path, body=None, token=None):
         """(status, parsed body) of a real HTTP request to the hub."""
-        request = urllib.request.Request(self.base + "/api/v1" + path, method=method)
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, data, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return rest_call(self.base + "/api/v1", method, path, body, token, timeout=10)
 
     def ok(self, method, path, body=None, token=None):
         status, payload = self.call(method, path, body, token)

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.hub_process import ROOT
+from tests.support import ROOT
 
 from .support import AgentSocket, Rest, forgive, sign_up
 

@@ -2,6 +2,7 @@
 temp folder, stopped (and the folder removed) at the end. No mocks: the scale-out mode is
 only as good as its behaviour against the real engines."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -146,3 +147,12 @@ class Redis:
     def stop(self):
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def closed_port():
+    """A port bound here but never listening: nothing answers there, and no other test can
+    take it while the block runs (a connection to it is refused at once)."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]

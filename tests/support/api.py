@@ -1,12 +1,13 @@
-"""Test helpers that speak to the real server: an API client that checks the envelope of
-every answer, and a WebSocket client that reads frames with a timeout."""
+"""REST helpers: an async API client that checks the envelope of every answer (with shortcuts
+for an org, its agents, people and posts), and a small synchronous client for hubs in other
+processes."""
 
-import asyncio
 import itertools
 import json
+import urllib.error
+import urllib.request
 
 from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
 
 _counter = itertools.count(1)
 
@@ -149,62 +150,23 @@ def check_envelope(status, payload, path):
         assert set(error) <= {"code", "message", "field"}, payload
 
 
-class WsClient:
-    """A real WebSocket client with helpers to read the next frame, or a frame of a type."""
+def rest_call(base_url, method, path, body=None, token=None, timeout=20):
+    """(status, parsed body) of one blocking HTTP request: for a hub in another process, from
+    code that has no event loop of its own. Errors are answers too, never exceptions."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
 
-    def __init__(self, conn):
-        self.conn = conn
-        self.frames = []
 
-    @classmethod
-    async def open(cls, url, token=None, since=None, headers=None):
-        query = []
-        if token is not None:
-            query.append(f"token={token}")
-        if since is not None:
-            query.append(f"since={since}")
-        full = url + ("?" + "&".join(query) if query else "")
-        conn = await websocket_connect(HTTPRequest(full, headers=headers or {}))
-        return cls(conn)
-
-    async def send(self, message):
-        await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
-
-    async def recv(self, timeout=5):
-        raw = await asyncio.wait_for(self.conn.read_message(), timeout)
-        if raw is None:
-            return None
-        frame = json.loads(raw)
-        self.frames.append(frame)
-        return frame
-
-    async def expect(self, type_, timeout=5):
-        """The next frame of this type; frames of other types before it are skipped."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            frame = await self.recv(max(0.01, deadline - loop.time()))
-            assert frame is not None, f"closed while waiting for {type_}"
-            if frame["type"] == type_:
-                return frame
-
-    async def nothing(self, within=0.3):
-        """Assert that no frame arrives within the given time."""
-        try:
-            frame = await self.recv(within)
-        except asyncio.TimeoutError:
-            return
-        raise AssertionError(f"unexpected frame {frame}")
-
-    async def closed(self, timeout=5):
-        """Read until the server closes; return (code, reason)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            raw = await asyncio.wait_for(self.conn.read_message(), max(0.01, deadline - loop.time()))
-            if raw is None:
-                return self.conn.close_code, self.conn.close_reason
-            self.frames.append(json.loads(raw))
-
-    def close(self):
-        self.conn.close()
+def rest_ok(base_url, method, path, body=None, token=None):
+    """The data of a successful blocking call (any 2xx), else an assertion with the answer."""
+    status, payload = rest_call(base_url, method, path, body, token)
+    assert 200 <= status < 300 and payload["success"], (method, path, status, payload)
+    return payload["data"]

@@ -1,5 +1,7 @@
-"""Helpers shared by the /ws tests: open-and-greet, subscribe, wait for a condition, and a raw
-socket client that does the handshake and then reads only when told to (a slow reader)."""
+"""WebSocket helpers: a real client that reads frames with a timeout, open-and-greet,
+subscribe, the heartbeat sentinel that proves nothing more arrives, bulk writes through the
+hub, and a raw socket client that does the handshake and then reads only when told to (a slow
+reader)."""
 
 import asyncio
 import base64
@@ -8,9 +10,65 @@ import os
 import socket
 import struct
 
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
 from agenthq.auth import Identity
 from agenthq.models import Agent
 from agenthq.services import posts
+
+
+class WsClient:
+    """A real WebSocket client with helpers to read the next frame, or a frame of a type."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.frames = []
+
+    @classmethod
+    async def open(cls, url, token=None, since=None, headers=None):
+        query = []
+        if token is not None:
+            query.append(f"token={token}")
+        if since is not None:
+            query.append(f"since={since}")
+        full = url + ("?" + "&".join(query) if query else "")
+        conn = await websocket_connect(HTTPRequest(full, headers=headers or {}))
+        return cls(conn)
+
+    async def send(self, message):
+        await self.conn.write_message(message if isinstance(message, str) else json.dumps(message))
+
+    async def recv(self, timeout=5):
+        raw = await asyncio.wait_for(self.conn.read_message(), timeout)
+        if raw is None:
+            return None
+        frame = json.loads(raw)
+        self.frames.append(frame)
+        return frame
+
+    async def expect(self, type_, timeout=5):
+        """The next frame of this type; frames of other types before it are skipped."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            frame = await self.recv(max(0.01, deadline - loop.time()))
+            assert frame is not None, f"closed while waiting for {type_}"
+            if frame["type"] == type_:
+                return frame
+
+    async def closed(self, timeout=5):
+        """Read until the server closes; return (code, reason)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            raw = await asyncio.wait_for(self.conn.read_message(), max(0.01, deadline - loop.time()))
+            if raw is None:
+                return self.conn.close_code, self.conn.close_reason
+            self.frames.append(json.loads(raw))
+
+    def close(self):
+        self.conn.close()
 
 
 async def open_ws(ws_connect, token, since=None, headers=None):
@@ -37,15 +95,6 @@ async def nothing_more(ws):
     await ws.send({"type": "heartbeat"})
     frame = await ws.recv()
     assert frame is not None and frame["type"] == "heartbeat_ack", f"unexpected frame {frame}"
-
-
-async def eventually(predicate, timeout=5, step=0.02):
-    """Poll until predicate() is true (a test of state the server reaches asynchronously)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(step)
 
 
 def agent_status(agent_id):
