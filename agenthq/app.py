@@ -4,8 +4,8 @@ import logging
 
 import tornado.web
 
-from .handlers import accounts, activity, agents, base, channels, dms, hooks, invites, notifications, org, posts
-from .handlers import reactions, tasks, webhooks
+from .handlers import accounts, activity, agents, base, channels, dms, hooks, insights, invites, notifications, org
+from .handlers import posts, reactions, search, tasks, webhooks
 from .ws import handler as ws
 from .handlers import openapi
 from .hub import Hub
@@ -35,6 +35,8 @@ def make_app(config, hub=None):
         *channels.routes,
         *posts.routes,
         *notifications.routes,
+        *search.routes,
+        *insights.routes,
         *reactions.routes,
         *dms.routes,
         *activity.routes,

@@ -5,7 +5,7 @@ import re
 from .errors import ValidationError
 from .events import KINDS
 from .validation import (
-    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Int, Object, Paging, Schema, Str, StrList,
+    PAGINATION, ChannelRef, Choice, Email, Flag, Id, IdentityRef, Int, Number, Object, Paging, Schema, Str, StrList,
     Timestamp,
     query_schema,
 )
@@ -91,6 +91,27 @@ SEARCH_POSTS = query_schema(q=Str(min_len=1, max_len=500), include_replies=Choic
 LIST_NOTIFICATIONS = query_schema(type=Str(required=False, max_len=50), read=Str(required=False, max_len=20))
 LIST_MENTIONS = query_schema(since=Timestamp(required=False), unread=Str(required=False, max_len=20))
 MARK_READ = Schema(seq=Int(required=False, minimum=0))
+INSIGHT_TYPES = ("trend", "performance", "recommendation", "summary", "anomaly")
+GENERATE_INSIGHT = Schema(
+    type=Choice(INSIGHT_TYPES),
+    title=Str(min_len=1, max_len=300, blank=False),
+    content=Str(min_len=1, max_len=20000, blank=False),
+    data=Object(required=False, nullable=True),
+    source_posts=StrList(required=False, nullable=True, max_len=26),
+    source_agents=StrList(required=False, nullable=True, max_len=26),
+    confidence=Number(minimum=0, maximum=1, required=False, nullable=True),
+)
+LIST_INSIGHTS = query_schema(type=Choice(INSIGHT_TYPES, required=False), since=Timestamp(required=False))
+FEED = query_schema(
+    since=Timestamp(required=False), until=Timestamp(required=False), types=Str(required=False, max_len=200),
+    actor_id=IdentityRef(required=False),
+)
+# GET /search (§15): include_replies as the original's query string sends it.
+SEARCH = query_schema(
+    q=Str(min_len=1, max_len=500, blank=False),
+    types=Str(required=False, max_len=200),
+    include_replies=Choice(("true", "false", "1", "0"), required=False),
+)
 PATCH_POST = Schema(
     title=Str(required=False, nullable=True, max_len=300),
     content=Str(required=False, min_len=1, max_len=20000, blank=False),

@@ -114,6 +114,23 @@ class Int(Field):
         return self.clean(name, int(raw))
 
 
+class Number(Field):
+    """A JSON number (not a boolean) within minimum..maximum."""
+
+    json_type = "number"
+
+    def __init__(self, minimum=None, maximum=None, **kw):
+        super().__init__(**kw)
+        self.minimum, self.maximum = minimum, maximum
+
+    def clean(self, name, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise ValidationError(name, f"{name} must be a number")
+        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+            raise ValidationError(name, f"{name} must be between {self.minimum} and {self.maximum}")
+        return float(value)
+
+
 class Timestamp(Str):
     def clean(self, name, value):
         value = super().clean(name, value)

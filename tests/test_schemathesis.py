@@ -37,6 +37,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 [[operations]]
 include-path-regex = "/auth/invites/redeem"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "410", "429", "5xx"]
+
+# An insight's source ids that name no readable post or agent are a 400 by the contract (§15.1),
+# and a generated id names none.
+[[operations]]
+include-name = "POST /api/v1/insights/generate"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 """
 
 
@@ -59,8 +65,9 @@ def test_schemathesis_finds_nothing(tmp_path):
             [_st(), "--config-file", str(config), "run", hub.url + "/api/v1/openapi.json",
              "--checks", "all",
              # A private channel whose creator then leaves it is invisible to that creator
-             # (NOT_FOUND by design, docs/api.md): the stateful phase reads that as a resource
-             # lost after creation. Everything else about channels stays checked.
+             # (NOT_FOUND by design, docs/api.md), and POST /channels/{id}/members answers 404 for
+             # an unknown member (§6.1): the stateful phase reads both as a resource lost after
+             # creation. tests/test_channels.py covers members.
              "--exclude-checks", "ensure_resource_availability",
              "-H", f"Authorization: Bearer {token}", "--no-color"],
             capture_output=True, text=True, timeout=300, cwd=tmp_path,

@@ -125,14 +125,64 @@ async def agents(args, ctx):
 
 
 async def search(args, ctx):
+    if args.types:
+        return await _search_kinds(args, ctx)
     items = await ctx.client.search_posts(args.query, limit=args.limit)
     if ctx.printer.as_json:
         return ctx.printer.json(items)
+    await _posts_table(items, ctx)
+
+
+async def _posts_table(items, ctx):
     names = {c["id"]: c["name"] for c in await ctx.client.pages(ctx.client.list_channels)}
     ctx.printer.table(items, [("when", lambda p: p["created_at"][:16].replace("T", " ")),
                               ("channel", lambda p: "#" + names.get(p["channel_id"], "?")),
                               ("type", lambda p: p["type"]),
                               ("post", lambda p: short((p["title"] + ": " if p["title"] else "") + p["content"], 80))])
+
+
+# How /search's other kinds print: (label, [(column, value)]).
+_KIND_COLUMNS = {
+    "agents": [("name", lambda a: a["name"]), ("status", lambda a: a["status"]),
+               ("description", lambda a: short(a["description"] or "", 60))],
+    "channels": [("channel", lambda c: "#" + c["name"]), ("description", lambda c: short(c["description"] or "", 60))],
+    "insights": [("when", lambda i: i["created_at"][:16].replace("T", " ")), ("type", lambda i: i["type"]),
+                 ("insight", lambda i: short(i["title"] + ": " + i["content"], 80))],
+    "tasks": [("task", lambda t: short(str(t.get("title", t.get("id"))), 80))],
+}
+
+
+async def _search_kinds(args, ctx):
+    found = await ctx.client.search(args.query, types=args.types, limit=args.limit)
+    if ctx.printer.as_json:
+        return ctx.printer.json(found)
+    for kind in ("posts", "insights", "agents", "channels", "tasks"):
+        if found.get(kind):
+            print(f"{kind}:")
+            if kind == "posts":
+                await _posts_table(found[kind], ctx)
+            else:
+                ctx.printer.table(found[kind], _KIND_COLUMNS[kind])
+    if not any(found.values()):
+        ctx.printer.note("nothing found")
+
+
+async def feed(args, ctx):
+    items = await ctx.client.feed(since=args.since, until=args.until, types=args.types, actor_id=args.actor,
+                                  limit=args.limit)
+    if ctx.printer.as_json:
+        return ctx.printer.json(items)
+    ctx.printer.table(items, [("when", lambda i: i["timestamp"][:19].replace("T", " ")),
+                              ("kind", lambda i: i["resource_type"]), ("what", lambda i: short(i["summary"], 90))])
+
+
+async def insights(args, ctx):
+    items = await ctx.client.list_insights(type=args.type, limit=args.limit)
+    if ctx.printer.as_json:
+        return ctx.printer.json(items)
+    ctx.printer.table(items, [("when", lambda i: i["created_at"][:16].replace("T", " ")), ("type", lambda i: i["type"]),
+                              ("confidence", lambda i: "" if i["confidence"] is None else f"{i['confidence']:.2f}"),
+                              ("insight", lambda i: short(i["title"] + ": " + i["content"], 80))])
 
 
 async def activity(args, ctx):

@@ -138,6 +138,34 @@ class RestMethods:
         query = {"actor_id": actor_id, "action": action, "from": since, "to": until, "page": page, "limit": limit}
         return await self._call("GET", "/api/v1/activity", query=query)
 
+    # Search, feed and insights (§15) ------------------------------------------------------
+    async def search(self, q, types=None, include_replies=None, page=None, limit=None):
+        """Posts, insights, agents, channels and tasks for q (operators such as `from:scout
+        in:alerts after:2026-11-01` filter the posts): {"posts": [...], "agents": [...], ...}.
+        `types`: a list or comma-separated string of the kinds wanted."""
+        if isinstance(types, (list, tuple)):
+            types = ",".join(types)
+        replies = None if include_replies is None else ("true" if include_replies else "false")
+        query = {"q": q, "types": types, "include_replies": replies, "page": page, "limit": limit}
+        return await self._call("GET", "/api/v1/search", query=query)
+
+    async def feed(self, since=None, until=None, types=None, actor_id=None, page=None, limit=None):
+        """Posts, activity and insights as one timeline, newest first (default: the last 24 h)."""
+        if isinstance(types, (list, tuple)):
+            types = ",".join(types)
+        query = {"since": since, "until": until, "types": types, "actor_id": actor_id, "page": page, "limit": limit}
+        return await self._call("GET", "/api/v1/feed", query=query)
+
+    async def generate_insight(self, type, title, content, data=None, source_posts=None, source_agents=None,
+                               confidence=None):
+        body = _body(type=type, title=title, content=content, data=data, source_posts=source_posts,
+                     source_agents=source_agents, confidence=confidence)
+        return await self._call("POST", "/api/v1/insights/generate", body)
+
+    async def list_insights(self, type=None, since=None, page=None, limit=None):
+        query = {"type": type, "since": since, "page": page, "limit": limit}
+        return await self._call("GET", "/api/v1/insights", query=query)
+
     # Helpers ------------------------------------------------------------------------------
     # Invites and webhooks (owners and admins, except the redemptions) ---------------------
     async def create_agent_invite(self):

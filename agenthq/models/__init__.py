@@ -26,6 +26,7 @@ from .tables import (
     IdField,
     IncomingWebhook,
     Invite,
+    Insight,
     JSONField,
     Meta,
     Organization,
@@ -49,6 +50,6 @@ __all__ = [
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "IncomingWebhook",
-    "Invite", "JSONField", "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction", "StringField",
-    "Task", "TimeField", "User", "Webhook", "WebhookDelivery", "public_post",
+    "Insight", "Invite", "JSONField", "Meta", "Organization", "PageSession", "Post", "PostEdit", "Reaction",
+    "StringField", "Task", "TimeField", "User", "Webhook", "WebhookDelivery", "public_post",
 ]

@@ -7,7 +7,7 @@ from .db import connect, database, is_postgres
 from .conversations import CONVERSATION_MODELS
 from .tables import MODELS, IncomingWebhook, Invite, Meta, Webhook, WebhookDelivery
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
@@ -23,6 +23,29 @@ FTS_SCHEMA = (
     "INSERT INTO post_fts(post_fts, rowid, title, content) "
     "VALUES ('delete', old.rowid, old.title, old.content); "
     "INSERT INTO post_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+    # Agents by stemmed words of their name, description and capabilities (the JSON list's
+    # punctuation is no word to unicode61), for /search (§15).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS agent_fts USING fts5("
+    "name, description, capabilities, content='agent', content_rowid='rowid', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS agent_fts_insert AFTER INSERT ON agent BEGIN "
+    "INSERT INTO agent_fts(rowid, name, description, capabilities) "
+    "VALUES (new.rowid, new.name, new.description, new.capabilities); END",
+    "CREATE TRIGGER IF NOT EXISTS agent_fts_delete AFTER DELETE ON agent BEGIN "
+    "INSERT INTO agent_fts(agent_fts, rowid, name, description, capabilities) "
+    "VALUES ('delete', old.rowid, old.name, old.description, old.capabilities); END",
+    "CREATE TRIGGER IF NOT EXISTS agent_fts_update AFTER UPDATE OF name, description, capabilities ON agent BEGIN "
+    "INSERT INTO agent_fts(agent_fts, rowid, name, description, capabilities) "
+    "VALUES ('delete', old.rowid, old.name, old.description, old.capabilities); "
+    "INSERT INTO agent_fts(rowid, name, description, capabilities) "
+    "VALUES (new.rowid, new.name, new.description, new.capabilities); END",
+    # Insights by their title and content; never edited, so no update trigger.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS insight_fts USING fts5("
+    "title, content, content='insight', content_rowid='rowid', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS insight_fts_insert AFTER INSERT ON insight BEGIN "
+    "INSERT INTO insight_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS insight_fts_delete AFTER DELETE ON insight BEGIN "
+    "INSERT INTO insight_fts(insight_fts, rowid, title, content) "
+    "VALUES ('delete', old.rowid, old.title, old.content); END",
 )
 
 # PostgreSQL: a stored tsvector column kept by the database itself (a generated column, so no
@@ -43,6 +66,15 @@ POSTGRES_SEARCH_SCHEMA = (
     "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(title, ''), '\\W+', ' ', 'g')), 'A') || "
     "setweight(to_tsvector('agenthq_text', regexp_replace(content, '\\W+', ' ', 'g')), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS post_search ON post USING GIN (search)",
+    "ALTER TABLE agent ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('agenthq_text', regexp_replace(name, '\\W+', ' ', 'g')), 'A') || "
+    "setweight(to_tsvector('agenthq_text', regexp_replace(coalesce(description, '') || ' ' || "
+    "coalesce(capabilities, ''), '\\W+', ' ', 'g')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS agent_search ON agent USING GIN (search)",
+    "ALTER TABLE insight ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('agenthq_text', regexp_replace(title, '\\W+', ' ', 'g')), 'A') || "
+    "setweight(to_tsvector('agenthq_text', regexp_replace(content, '\\W+', ' ', 'g')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS insight_search ON insight USING GIN (search)",
 )
 
 # Several hub processes may start at once on one PostgreSQL database: this transaction-scoped
@@ -128,10 +160,18 @@ LATE_INDEXES = (
 )
 
 
+def _index_agents(db):
+    # Version 8: agents found by full text (§15); the insight table (§15.1) and its index are
+    # new, so create_tables and the statements above have already made them. PostgreSQL's generated column fills itself;
+    # SQLite's agent_fts was just created empty beside agents that already exist.
+    if not is_postgres(db):
+        db.execute_sql("INSERT INTO agent_fts(agent_fts) VALUES ('rebuild')")
+
+
 # Migrations from version N to N+1, applied in order, all in the one transaction of the start.
 MIGRATIONS = {
     1: _add_event_recipient, 2: _add_post_html, 3: _add_agent_last_active, 4: _add_post_edits_and_pins,
-    5: _add_invites_and_hooks, 6: _add_post_threads,
+    5: _add_invites_and_hooks, 6: _add_post_threads, 7: _index_agents,
 }
 
 

@@ -5,7 +5,7 @@ in one place."""
 
 import json
 
-from peewee import BooleanField, CharField, IntegerField, Model, TextField
+from peewee import BooleanField, CharField, FloatField, IntegerField, Model, TextField
 
 from ..clock import now_iso
 from .db import database
@@ -272,6 +272,29 @@ class Activity(BaseModel):
         indexes = ((("org_id", "id"), False),)
 
 
+class Insight(BaseModel):
+    """What an agent concluded from posts (§15.1), kept as written: never edited."""
+
+    id = IdField(primary_key=True, default=new_id)
+    org_id = IdField()
+    type = StringField()
+    title = StringField()
+    content = TextField()
+    data = JSONField(default=dict)
+    source_posts = JSONField(default=list)
+    source_agents = JSONField(default=list)
+    confidence = FloatField(null=True)
+    created_by = IdField()
+    created_by_type = StringField()
+    created_at = TimeField(default=now_iso)
+
+    class Meta:
+        indexes = ((("org_id", "id"), False),)
+
+    FIELDS = ("id", "org_id", "type", "title", "content", "data", "source_posts", "source_agents", "confidence",
+              "created_by", "created_by_type", "created_at")
+
+
 class Event(BaseModel):
     """The durable event log behind lossless resume: one row per event, seq per organization.
 
@@ -448,4 +471,5 @@ MODELS = (
     Meta, Organization, User, Agent, Channel, ChannelMember, Post, Reaction, PostEdit, PageSession, Activity, Event,
     Task,
     Invite, IncomingWebhook, Webhook, WebhookDelivery,
+    Insight,
 )

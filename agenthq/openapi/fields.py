@@ -1,7 +1,7 @@
 """Request schemas in OpenAPI form: each validation Field (agenthq/validation.py) as the JSON
 Schema of exactly what it accepts, so what the server validates is what it documents."""
 
-from ..validation import Choice, Email, Flag, Id, Int, Object, Paging, Str, StrList, Timestamp, ULID_RE
+from ..validation import Choice, Email, Flag, Id, Int, Number, Object, Paging, Str, StrList, Timestamp, ULID_RE
 
 # Python's whitespace (str.isspace, what str.strip() removes and re's \s matches), spelled
 # out because JSON Schema patterns are ECMA regexes whose \s is a different set.
@@ -55,6 +55,8 @@ def _field_schema(field, in_query):
         if field.maximum is not None:
             schema["maximum"] = field.maximum
         return schema
+    if isinstance(field, Number):
+        return {"type": "number", "minimum": field.minimum, "maximum": field.maximum}
     if isinstance(field, Object):
         return {"type": "object", "description": f"a JSON object of at most {field.max_bytes} bytes"}
     if isinstance(field, StrList):

@@ -48,6 +48,21 @@ ME = {"oneOf": [
 ]}
 
 
+_COUNT = {"type": "integer", "minimum": 0}
+_KINDS = ("posts", "insights", "agents", "channels", "tasks")
+# GET /search: its lists under one object, paged together, with each one's count (§15).
+SEARCH_RESULT = obj({
+    "success": {"type": "boolean", "enum": [True]},
+    "data": obj({"posts": {"type": "array", "items": ref("Post")}, "insights": {"type": "array", "items": ref("Insight")},
+                 "agents": {"type": "array", "items": ref("Agent")},
+                 "channels": {"type": "array", "items": ref("Channel")}, "tasks": {"type": "array", "items": OBJECT}}),
+    "pagination": obj({"page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 1},
+                       "total": _COUNT, "hasMore": {"type": "boolean"}, "counts": obj({kind: _COUNT for kind in _KINDS})}),
+})
+FEED_ITEM = obj({"resource_type": {"type": "string", "enum": ["post", "activity", "insight"]}, "resource_id": ID,
+                 "timestamp": TIME, "summary": STRING, "data": OBJECT})
+
+
 def flag(name):
     return obj({name: {"type": "boolean", "enum": [True]}})
 
@@ -114,7 +129,12 @@ NOTES = {
     # posts
     "GET /api/v1/posts": dict(summary="posts, pinned first, then newest", errors=(404,)),
     "POST /api/v1/posts": dict(summary="post to a channel", errors=(404,), provides={"post_id": "$response.body#/data/id"}),
-    "GET /api/v1/posts/search": dict(summary="full-text search, best match first"),
+    "GET /api/v1/posts/search": dict(summary="search posts by words and operators (from: in: type: before: after: has: is:)"),
+    # search, feed, insights (§15)
+    "GET /api/v1/search": dict(summary="posts, insights, agents, channels and tasks for one query", success=SEARCH_RESULT),
+    "GET /api/v1/feed": dict(summary="posts, activity and insights in one timeline, newest first", data=FEED_ITEM),
+    "POST /api/v1/insights/generate": dict(summary="record an insight (its sources must be readable)"),
+    "GET /api/v1/insights": dict(summary="insights, newest first"),
     "GET /api/v1/posts/{post_id}": dict(summary="one post, with its thread and authors", data=POST_DETAIL),
     "GET /api/v1/posts/{post_id}/thread": dict(summary="the thread of a post: its root, then every reply, oldest first"),
     "PATCH /api/v1/posts/{post_id}": dict(summary="edit a post (author, owner, admin)", errors=(403,)),

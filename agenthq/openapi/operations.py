@@ -62,6 +62,7 @@ class Op:
         self.summary = note.get("summary", "")
         self.data = note.get("data") or ref(path_resource(path))
         self.provides = note.get("provides", {})
+        self.success = note.get("success")  # a whole answer of its own shape (/search)
         found = {400, 413}  # any request may be malformed or too large
         if self.auth:
             found |= {401, 429}
@@ -122,6 +123,8 @@ class Op:
         return op
 
     def _success(self):
+        if self.success:
+            return self.success
         if not self.envelope:
             return self.data
         if self.listing:

@@ -2,12 +2,12 @@
 FIELDS and field types (agenthq/models/tables.py), the same list to_dict() answers with, so a
 field added to a model is documented without a second edit."""
 
-from peewee import BooleanField, IntegerField
+from peewee import BooleanField, FloatField, IntegerField
 
 from .. import schemas
 from ..models import (
-    Activity, Agent, Channel, IdField, IncomingWebhook, Invite, JSONField, Organization, Post, PostEdit, Reaction,
-    Task, TimeField, User, Webhook, WebhookDelivery,
+    Activity, Agent, Channel, IdField, IncomingWebhook, Insight, Invite, JSONField, Organization, Post, PostEdit,
+    Reaction, Task, TimeField, User, Webhook, WebhookDelivery,
 )
 from .fields import ID, TIMESTAMP
 
@@ -17,7 +17,7 @@ OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
 RESOURCES = (Organization, User, Agent, Channel, Post, Activity, Reaction, PostEdit, Task, Invite, IncomingWebhook,
-             Webhook, WebhookDelivery)
+             Webhook, WebhookDelivery, Insight)
 
 # The one fact a column cannot tell: which of its values are allowed.
 ENUMS = {
@@ -31,6 +31,8 @@ ENUMS = {
     (Task, "priority"): schemas.TASK_PRIORITIES,
     (Task, "assigned_type"): schemas.MEMBER_TYPES,
     (Task, "created_by_type"): schemas.MEMBER_TYPES,
+    (Insight, "type"): schemas.INSIGHT_TYPES,
+    (Insight, "created_by_type"): schemas.MEMBER_TYPES,
     (Reaction, "author_type"): schemas.MEMBER_TYPES,
     (Invite, "invite_type"): schemas.INVITE_TYPES,
     (Invite, "status"): schemas.INVITE_STATUSES,
@@ -60,6 +62,8 @@ def column_schema(model, name):
         return {"type": "boolean"}
     if isinstance(field, IntegerField):
         return {"type": "integer"}
+    if isinstance(field, FloatField):
+        return {"type": "number"}
     if isinstance(field, JSONField):
         return dict(STRINGS) if field.default is list else dict(OBJECT)
     return dict(STRING)
@@ -99,7 +103,7 @@ def components():
 # The resource a path's answers are, by its last collection segment: /channels/{id}/posts is Post.
 COLLECTIONS = {"org": "Organization", "agents": "Agent", "channels": "Channel", "posts": "Post",
                "activity": "Activity", "tasks": "Task", "invites": "Invite", "incoming-webhooks": "IncomingWebhook",
-               "webhooks": "Webhook", "deliveries": "WebhookDelivery"}
+               "webhooks": "Webhook", "deliveries": "WebhookDelivery", "insights": "Insight"}
 
 
 def path_resource(path):

@@ -19,7 +19,13 @@ def create(identity, data):
 
 
 def list_activity(identity, query):
-    rows = Activity.select().where(Activity.org_id == identity.org_id)
+    rows = filtered(identity, query, Activity.select())
+    return paginate(rows.order_by(Activity.id.desc()), query["page"], query["limit"], Activity.to_dict)
+
+
+def filtered(identity, query, rows):
+    """rows narrowed to what GET /activity shows the caller for query (the feed reads it too)."""
+    rows = rows.where(Activity.org_id == identity.org_id)
     if query.get("actor_id"):
         rows = rows.where(Activity.actor_id == identity_ref(identity, query["actor_id"]))
     if query.get("action"):
@@ -35,7 +41,7 @@ def list_activity(identity, query):
     about_channel = fn.COALESCE(Activity.resource_type, "") == "channel"
     rows = rows.where(~(about_channel & fn.COALESCE(Activity.resource_id, "").in_(hidden)))
     rows = rows.where(fn.COALESCE(json_text(Activity.details, "channel_id"), "").not_in(hidden))
-    return paginate(rows.order_by(Activity.id.desc()), query["page"], query["limit"], Activity.to_dict)
+    return rows
 
 
 def _hidden_channel_ids(identity):

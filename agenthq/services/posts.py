@@ -1,13 +1,13 @@
 """Posts: write, read, full-text search, edit and delete."""
 
-import re
-
 from .. import eventlog
 from ..auth import Identity
 from ..clock import now_iso
 from ..errors import Forbidden
 from ..events import is_private
 from ..models import Agent, Channel, Post, User, insert_row, database, is_postgres, next_seq, public_post
+from ..search.posts import search_posts
+from ..search.query import parse
 from . import activity, edits, mentions, notifications, pins, reactions, readstate, threads
 from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
@@ -81,59 +81,16 @@ def channel_posts(channel_id, query):
     return reactions.attach(items), pagination
 
 
-def fts_query(text):
-    """Turn what a person typed into an FTS5 query that cannot be a syntax error or an
-    operator: every word becomes a quoted term, all of them required."""
-    words = re.findall(r"\w+", text)
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
-
-
 def search(identity, query):
-    words = re.findall(r"\w+", query["q"])
+    """GET /posts/search: words and operators (§15), replies only with include_replies=true or is:reply (§7)."""
+    parsed = parse(query["q"])
     page, limit = query["page"], query["limit"]
-    if not words:
+    if not parsed.words and not parsed.has_filters:
         return [], {"page": page, "limit": limit, "total": 0, "hasMore": False}
-    readable_sql, readable_params = readable_channel_ids(identity).sql()
-    roots = "" if query.get("include_replies") == "true" else " AND p.parent_id IS NULL"  # §7
-    run = _search_postgres if is_postgres() else _search_sqlite
-    total, rows = run(words, identity.org_id, readable_sql, readable_params, limit, (page - 1) * limit, roots)
-    items = reactions.attach([post.to_dict() for post in rows])
+    # §7: replies stay out unless asked for (is:reply asks for them).
+    include_replies = query.get("include_replies") == "true" or "reply" in parsed.is_
+    total, items = search_posts(identity, parsed, page, limit, include_replies)
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
-
-
-def _search_sqlite(words, org_id, readable_sql, readable_params, limit, offset, roots):
-    # CROSS JOIN makes SQLite run the MATCH once and look each hit's post up by rowid. With a
-    # plain JOIN it may walk the org's posts instead and re-run the MATCH for every one of
-    # them: 20 s for a 40-word query over 4,000 posts. The cost now follows the hits, and the
-    # storage's time budget bounds a query whose hits are many.
-    source = f"FROM post_fts CROSS JOIN post AS p ON p.rowid = post_fts.rowid WHERE post_fts MATCH ? " \
-        f"AND p.org_id = ? AND p.channel_id IN ({readable_sql}){roots}"
-    params = [fts_query(" ".join(words)), org_id, *readable_params]
-    total = database.execute_sql(f"SELECT count(*) {source}", params).fetchone()[0]
-    rows = Post.raw(
-        f"SELECT p.* {source} ORDER BY post_fts.rank, p.id DESC LIMIT ? OFFSET ?", *params, limit, offset
-    )
-    return total, rows
-
-
-# The same quoted-words idea on PostgreSQL: the words go in as one plain string through
-# plainto_tsquery, which reads no operators at all, every word required. Ranked by ts_rank
-# over the weighted vector (title above content), divided by document length (flag 2), as
-# bm25 favours a short dense post over one mention in a long one.
-POSTGRES_MATCH = "plainto_tsquery('agenthq_text', %s)"
-
-
-def _search_postgres(words, org_id, readable_sql, readable_params, limit, offset, roots):
-    where = f"p.search @@ {POSTGRES_MATCH} AND p.org_id = %s AND p.channel_id IN ({readable_sql}){roots}"
-    params = [" ".join(words), org_id, *readable_params]
-    total = database.execute_sql(f"SELECT count(*) FROM post AS p WHERE {where}", params).fetchone()[0]
-    columns = ", ".join(f"p.{name}" for name in Post.FIELDS)
-    rows = Post.raw(
-        f"SELECT {columns} FROM post AS p WHERE {where} "
-        f"ORDER BY ts_rank(p.search, {POSTGRES_MATCH}, 2) DESC, p.id DESC LIMIT %s OFFSET %s",
-        *params, " ".join(words), limit, offset,
-    )
-    return total, rows
 
 
 # A thread longer than this is cut, oldest replies kept, and says so (thread_truncated).

@@ -139,7 +139,9 @@ def check_envelope(status, payload, path):
     if 200 <= status < 300:
         assert payload.get("success") is True and "data" in payload, payload
         if "pagination" in payload:
-            assert set(payload["pagination"]) == {"page", "limit", "total", "hasMore"}, payload
+            # /search pages its lists together and adds each one's count (§15).
+            extra = {"counts"} if path.startswith("/api/v1/search") else set()
+            assert set(payload["pagination"]) == {"page", "limit", "total", "hasMore"} | extra, payload
     else:
         assert payload.get("success") is False, payload
         error = payload["error"]
