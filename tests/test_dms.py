@@ -192,3 +192,27 @@ async def test_a_channel_already_holding_the_dm_name_is_a_conflict_not_a_crash(a
     Channel.create(org_id=org.id, name=name, type="public", created_by=owner_identity(org).id)
     await api.error("POST", f"{API}/dm", {"member_id": agent["id"], "member_type": "agent"}, token=org.token,
                     code="CHANNEL_EXISTS", status=409)
+
+
+@pytest.mark.gen_test
+async def test_dms_carry_the_callers_read_state(api):
+    """§9: GET /dm and POST /dm answer channels with member, last_read_seq, unread_count and
+    mention_count, as GET /channels does."""
+    org = await api.register(name="Ada")
+    member, member_token = await org.user()
+    agent, key = await org.agent("helper")
+    opened = await dm(api, member_token, agent["id"], "agent", status=201)
+    assert opened["member"] is True and opened["unread_count"] == 0 and opened["mention_count"] == 0
+    await org.post("one", channel=opened["id"], token=key)
+    await org.post("two", channel=opened["id"], token=key)
+    [listed] = await api.ok("GET", f"{API}/dm", token=member_token)
+    assert (listed["id"], listed["member"], listed["unread_count"]) == (opened["id"], True, 2)
+    again = await dm(api, member_token, agent["id"], "agent", status=200)
+    assert again["unread_count"] == 2
+    read = await api.ok("POST", f"{API}/channels/{opened['id']}/read", {}, token=member_token)
+    assert read["unread_count"] == 0
+    [listed] = await api.ok("GET", f"{API}/dm", token=member_token)
+    assert listed["unread_count"] == 0 and listed["last_read_seq"] == read["last_read_seq"]
+    # The author's own posts are never unread for it.
+    [theirs] = await api.ok("GET", f"{API}/dm", token=key)
+    assert theirs["unread_count"] == 0

@@ -1,21 +1,23 @@
 """/dm (direct messages) and /users (the people directory), SPEC §11."""
 
 from .. import schemas
-from ..services import dms, users
+from ..services import dms, readstate, users
 from .base import BaseHandler
 
 
 class DmHandler(BaseHandler):
     async def get(self):
-        self.reply(await self.hub.read(dms.list_dms, self.identity))
+        self.reply(await self.hub.read(readstate.dms_with_state, self.identity))
 
     async def post(self):
         data = self.body(schemas.OPEN_DM)
         result = await self.hub.write(dms.open_dm, self.identity, data)
+        # A copy: the channel.created event carries the channel without anyone's read state.
+        [channel] = await self.hub.read(readstate.with_read_state, self.identity, [dict(result["channel"])])
         if result["created"]:
-            self.reply(result["channel"], 201)
+            self.reply(channel, 201)
         else:
-            self.reply(result["channel"])
+            self.reply(channel)
 
 
 class UsersHandler(BaseHandler):

@@ -5,7 +5,7 @@ from ..events import is_private
 from .. import eventlog, events
 from ..errors import Forbidden
 from ..models import Channel, ChannelMember, Mention, database
-from . import notifications
+from . import dms, notifications
 from .common import access_channel
 
 DEFAULT_CHANNEL_NAMES = ("general", "updates", "learnings", "alerts", "audit")
@@ -65,6 +65,11 @@ def with_read_state(identity, channels, every=False):
         seq, unread, mentioned = counts.get(channel["id"], (None, 0, 0))
         channel.update(member=channel["id"] in counts, last_read_seq=seq, unread_count=unread, mention_count=mentioned)
     return channels
+
+
+def dms_with_state(identity):
+    """GET /dm: the caller's DMs with their read state, as every channel answered to it (§9)."""
+    return with_read_state(identity, dms.list_dms(identity))
 
 
 CHANNEL_COLUMNS = ("id", "org_id", "name", "description", "type", "created_by", "created_at", "updated_at")
