@@ -1,7 +1,11 @@
 """The tables: one Peewee model per stored resource. Each lists its public fields in FIELDS,
 which to_dict() answers with and the OpenAPI document describes (agenthq/openapi/resources.py reads the
 field types below: an IdField is a ULID, a TimeField an ISO timestamp), so a field is added
-in one place."""
+in one place.
+
+Past 300 lines on purpose: it is declarations only, one class per table and no logic, and the
+MODELS tuple at the end must see them all; a migration author reads every column here. The
+conversation tables (mentions, notifications) live in conversations.py beside it."""
 
 import json
 
