@@ -66,7 +66,9 @@ async def watch(url, email, password, ask_question):
             await asyncio.wait_for(loop(), timeout)
 
         await until(lambda: {names.get(p["author_id"]) for p in posts} >= AGENTS)
-        assert len({p["channel_id"] for p in posts}) >= 2  # the agents' channels do not all overlap
+        # Each agent's first post may be its question to the person in #general; their own
+        # channels (which do not all overlap) follow soon after.
+        await until(lambda: len({p["channel_id"] for p in posts}) >= 2)
         if ask_question:
             question = await person.create_post(channels["general"], "Is anything on fire?", type="question")
             await until(lambda: any(p["parent_id"] == question["id"] for p in posts))
