@@ -15,7 +15,7 @@ def _covered(path):
 
 def _listed_origin(handler):
     """The request's Origin if CORS applies to it, else None."""
-    origins = handler.settings["hub"].config.cors_origins
+    origins = handler.hub.config.cors_origins
     if not origins or not _covered(handler.request.path):
         return None
     origin = handler.request.headers.get("Origin")
@@ -25,7 +25,7 @@ def _listed_origin(handler):
 def add_headers(handler):
     """From set_default_headers, so error answers carry them too: without them a browser
     hides the error body from the app."""
-    if not handler.settings["hub"].config.cors_origins or not _covered(handler.request.path):
+    if not handler.hub.config.cors_origins or not _covered(handler.request.path):
         return
     # The answer differs by Origin, so shared caches must key on it, listed or not.
     handler.set_header("Vary", "Origin")

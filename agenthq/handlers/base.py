@@ -12,6 +12,7 @@ from .. import cors
 from ..auth import bearer_token
 from ..httplimits import authenticated
 from ..clock import now_iso
+from ..handler_settings import SharedObjects
 from ..errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
 from ..jsonbody import parse_json_object
 from ..services import agents
@@ -22,7 +23,7 @@ _HTTP_ERRORS = {404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge}
 
 
 @stream_request_body
-class BaseHandler(RequestHandler):
+class BaseHandler(SharedObjects, RequestHandler):
     """Bodies are streamed so that an oversized one is refused with 413 before it is read."""
 
     auth_required = True
@@ -47,10 +48,6 @@ class BaseHandler(RequestHandler):
         """The API authenticates with bearer tokens, never with cookies, so a forged
         cross-site form cannot act through it: no XSRF token is needed here."""
 
-    @property
-    def hub(self):
-        return self.settings["hub"]
-
     def set_default_headers(self):
         cors.add_headers(self)
 
@@ -67,7 +64,7 @@ class BaseHandler(RequestHandler):
             # A token seen seconds ago is answered from memory, without a trip to a reader.
             self.identity = self.hub.tokens.cache.get(token) or await self.hub.authenticate(token)
             authenticated(self.request)
-            await self.settings["rate_limits"].check_request(self.identity)
+            await self.rate_limits.check_request(self.identity)
             if self.identity.is_agent and self.hub.last_active.due(self.identity.id):
                 self.hub.spawn(self.hub.write(agents.mark_active, self.identity.id, now_iso()), "last-active write")
 
@@ -94,7 +91,7 @@ class BaseHandler(RequestHandler):
     async def _parse_body(self):
         if self._body and not self._body_too_large:
             try:
-                self._parsed = (await self.settings["json_parser"].parse(bytes(self._body)), None)
+                self._parsed = (await self.json_parser.parse(bytes(self._body)), None)
             except ApiError as error:  # raised where the handler asks for the body, as before
                 self._parsed = (None, error)
             self._body.clear()

@@ -48,9 +48,9 @@ class HookHandler(BaseHandler):
 
     async def post(self, token):
         hook_id = await self.hub.read(incoming.find, token)
-        await self.settings["rate_limits"].check_hook(hook_id)
+        await self.rate_limits.check_hook(hook_id)
         data = self.body(schemas.HOOK_POST) if self._parsed is not None else self._form()
-        html = await self.settings["markdown"].render(data["content"])
+        html = await self.markdown.render(data["content"])
         self.reply(await self.hub.write(incoming.deliver, token, data, html))
 
     def body(self, schema):

@@ -37,7 +37,7 @@ class DescribeInviteHandler(BaseHandler):
     auth_required = False
 
     async def get(self, token):
-        await self.settings["rate_limits"].check_invite("describe", self.request.remote_ip)
+        await self.rate_limits.check_invite("describe", self.request.remote_ip)
         self.reply(await self.hub.read(invites.describe, token))
 
 
@@ -45,7 +45,7 @@ class RedeemAgentInviteHandler(BaseHandler):
     auth_required = False
 
     async def post(self):
-        await self.settings["rate_limits"].check_invite("redeem", self.request.remote_ip)
+        await self.rate_limits.check_invite("redeem", self.request.remote_ip)
         data = self.body(schemas.REDEEM_AGENT_INVITE)
         self.reply(await self.hub.write(invites.redeem_agent, data), 201)
 
@@ -54,10 +54,10 @@ class RedeemUserInviteHandler(BaseHandler):
     auth_required = False
 
     async def post(self):
-        await self.settings["rate_limits"].check_invite("redeem-user", self.request.remote_ip)
+        await self.rate_limits.check_invite("redeem-user", self.request.remote_ip)
         data = self.body(schemas.REDEEM_USER_INVITE)
         await self.hub.read(invites.check_user_invite, data)
-        password_hash = await self.settings["passwords"].hash(data["password"])
+        password_hash = await self.passwords.hash(data["password"])
         self.reply(await self.hub.write(invites.redeem_user, data, password_hash, self.hub.tokens), 201)
 
 

@@ -20,7 +20,7 @@ class PostsHandler(PostWriter):
     async def post(self):
         data = self.body(schemas.CREATE_POST)
         # Rendered here, before the write: never on the loop, never inside the writer's turn.
-        html = await self.settings["markdown"].render(data["content"])
+        html = await self.markdown.render(data["content"])
         self.reply(await self.hub.write(posts.create, self.identity, data, html, self.online_users()), 201)
 
 
@@ -38,7 +38,7 @@ class PostHandler(PostWriter):
 
     async def patch(self, post_id):
         data = self.body(schemas.PATCH_POST)
-        html = await self.settings["markdown"].render(data["content"]) if "content" in data else None
+        html = await self.markdown.render(data["content"]) if "content" in data else None
         self.reply(await self.hub.write(posts.patch, self.identity, post_id, data, html, self.online_users()))
 
     async def delete(self, post_id):

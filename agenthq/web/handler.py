@@ -12,6 +12,7 @@ from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from .. import httplimits
 from ..errors import ApiError
+from ..handler_settings import SharedObjects
 from . import queries, session
 
 # What a page may do, whatever a post contains: scripts and styles only from our own files
@@ -58,7 +59,7 @@ def safe_next(target):
     return "/"
 
 
-class PageHandler(RequestHandler):
+class PageHandler(SharedObjects, RequestHandler):
     login_required = True
     fragment = False  # answers the page's fetch(): errors as short text, never a sign-in redirect
 
@@ -66,10 +67,6 @@ class PageHandler(RequestHandler):
         self.identity = None
         self.user = None
         self.session_hash = None
-
-    @property
-    def hub(self):
-        return self.settings["hub"]
 
     @property
     def session_lifetime(self):

@@ -6,6 +6,7 @@ import logging
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler
 
+from ..handler_settings import SharedObjects
 from ..wireframe import queued_bytes, write_frame
 from .protocol import connect_args
 from .outbound import CLOSED, FULL, SENT
@@ -14,13 +15,9 @@ from .session import Session
 log = logging.getLogger("agenthq.ws")
 
 
-class SocketHandler(WebSocketHandler):
+class SocketHandler(SharedObjects, WebSocketHandler):
     def initialize(self):
-        self.session = Session(self.settings["hub"], self.settings["rate_limits"], self)
-
-    @property
-    def hub(self):
-        return self.settings["hub"]
+        self.session = Session(self.hub, self.rate_limits, self)
 
     def check_xsrf_cookie(self):
         """The socket authenticates with a token, never a cookie."""
