@@ -6,10 +6,12 @@
 # Usage: scripts/test.sh [--sqlite-only | --postgres-only] [--no-setup] [PYTEST ARGS...]
 # Pytest arguments go to both runs (e.g. -x, -k word). Test paths among them replace each run's
 # own selection: `scripts/test.sh tests/test_posts.py` runs that file on SQLite, then on
-# PostgreSQL. Before the runs it makes .venv and installs what the tests need; as root on
-# Debian it also installs the system packages the browser and scale-out tests use
-# (chromium, redis-server, and postgresql unless one is in /usr/lib/postgresql); otherwise it
-# tells you which are missing. --no-setup skips all that and uses .venv as it is (reruns).
+# PostgreSQL. Whole runs spread over AGENTHQ_TEST_WORKERS pytest-xdist workers (4: most tests
+# wait on sockets and processes, so even 2 cores keep 4 busy); a run of given paths is serial
+# unless AGENTHQ_TEST_WORKERS is set. Before the runs it makes .venv and installs what the
+# tests need; as root on Debian it also installs the system packages the browser and scale-out
+# tests use (chromium, redis-server, and postgresql unless one is in /usr/lib/postgresql);
+# otherwise it tells you which are missing. --no-setup skips all that and uses .venv as it is (reruns).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +23,7 @@ for arg in "$@"; do
     --sqlite-only) runs=(sqlite) ;;
     --postgres-only) runs=(postgres) ;;
     --no-setup) setup=0 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$arg") ;;
   esac
 done
@@ -65,6 +67,10 @@ else
   . .venv/bin/activate
 fi
 
+workers=${AGENTHQ_TEST_WORKERS:-$([ ${#paths[@]} -gt 0 ] && echo 0 || echo 4)}
+parallel=()
+[ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadscope)
+
 total=${#runs[@]}
 n=0
 failed=()
@@ -81,10 +87,10 @@ for run in "${runs[@]}"; do
   fi
   # Paths given on the command line replace the run's own selection.
   [ ${#paths[@]} -gt 0 ] && selection=()
-  step "[$n/$total] $label: python -m pytest ${selection[*]:+(${#selection[@]} files) }${args[*]-}"
+  step "[$n/$total] $label: python -m pytest ${parallel[*]:+${parallel[*]} }${selection[*]:+(${#selection[@]} files) }${args[*]-}"
   started=$SECONDS
   # Pytest's own progress line: one dot per test, the percentage done at the end of each line.
-  if env ${env[@]+"${env[@]}"} python -m pytest ${selection[@]+"${selection[@]}"} ${args[@]+"${args[@]}"}; then
+  if env ${env[@]+"${env[@]}"} python -m pytest ${parallel[@]+"${parallel[@]}"} ${selection[@]+"${selection[@]}"} ${args[@]+"${args[@]}"}; then
     step "[$n/$total] $label: passed in $((SECONDS - started)) s"
   else
     status=$?
