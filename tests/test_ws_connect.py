@@ -162,8 +162,9 @@ async def test_no_token_and_no_auth_message_times_out(api, ws_connect):
 @pytest.mark.gen_test
 async def test_first_message_must_be_auth(api, ws_connect):
     org = await api.register()
+    channel = await org.channel_id()  # before connecting: the auth timeout here is 0.3 s
     ws = await ws_connect()
-    await ws.send({"type": "subscribe", "channel": await org.channel_id()})
+    await ws.send({"type": "subscribe", "channel": channel})
     await refused(ws)
 
 
