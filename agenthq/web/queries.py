@@ -56,7 +56,7 @@ def sidebar(identity):
         # DMs have their own section (messaging.py), not the channel lists.
         "channels": readstate.with_read_state(
             identity, [{**c.to_dict(), "joined": c.id in joined} for c in channels if c.type != "dm"]),
-        "dms": dms.list_dms(identity),
+        "dms": readstate.dms_with_state(identity),  # with unread counts, as GET /dm
         "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
         # transaction, one snapshot) is replayed to it, so nothing falls in between.
