@@ -183,17 +183,6 @@ def describe_activity(identity, items, names):
     return {item["id"]: {"resource": resource(item), "detail_items": details(item)} for item in items}
 
 
-def search_page(identity, query):
-    items, pagination = posts.search(identity, query)
-    html = {p.id: p.html for p in Post.select(Post.id, Post.html).where(Post.id.in_([i["id"] for i in items]))}
-    items = [{**item, "html": html.get(item["id"])} for item in items]
-    channel_names = {
-        c.id: c.name for c in Channel.select(Channel.id, Channel.name).where(Channel.org_id == identity.org_id)
-    }
-    views = [{**p, "channel_name": channel_names.get(p["channel_id"], "?")} for p in post_views(identity, items)]
-    return {**sidebar(identity), "results": views, "pagination": pagination}
-
-
 def agents_page(identity):
     return {**sidebar(identity), "general_id": general_channel_id(identity)}
 

@@ -7,6 +7,7 @@ import { renderTime, startClock } from './time.js';
 import { FOLLOWED, Unread } from './unread.js';
 import { onDmCreated, onDmPost } from './dmlist.js';
 import { onBellEvent, wireBell } from './bell.js';
+import { wireSearchBox } from './searchbox.js';
 
 export const app = document.getElementById('app');
 export const me = { id: app.dataset.userId, org: app.dataset.orgId };
@@ -249,6 +250,7 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
   });
   wireChannelActions(live);
   wireBell();
+  wireSearchBox();
   live.start();
   return live;
 }
