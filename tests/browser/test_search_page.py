@@ -84,16 +84,18 @@ def test_results_grouped_by_kind_with_matched_words_marked(page, base):
     person.rest.ok("POST", "/channels", {"name": "billing-ops", "description": "Where bills are argued"}, token=key)
     person.post("Billing failed for 3 invoices; the bills go out tomorrow", token=key)
     person.post("nothing to see here")
+    person.rest.ok("POST", "/tasks", {"title": "Retry the billing export"}, token=key)
     person.rest.ok("POST", "/insights/generate", {"type": "trend", "title": "Billing retries doubled",
                                                   "content": "Retries after billed card declines doubled"}, token=key)
     page.goto(base + "/search?q=billing")
 
-    expect(page.locator("#search-summary")).to_have_text("4 results for “billing”")
+    expect(page.locator("#search-summary")).to_have_text("5 results for “billing”")
     headings = page.locator(".result-group h2")
     expect(headings).to_have_text([re.compile(r"^Posts \(1\)"), re.compile(r"^Agents \(1\)"),
-                                   re.compile(r"^Channels \(1\)"), re.compile(r"^Insights \(1\)")])
+                                   re.compile(r"^Channels \(1\)"), re.compile(r"^Tasks \(1\)"),
+                                   re.compile(r"^Insights \(1\)")])
     nav = page.get_by_role("navigation", name="Kinds of result")
-    expect(nav.get_by_role("link", name="All 4")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="All 5")).to_have_attribute("aria-current", "page")
     # Stems match: "billing" marks Billing, bills, billed, as the index found them.
     post = page.locator("#results-posts article.post")
     expect(post.locator("mark")).to_have_text(["Billing", "bills"])
@@ -102,6 +104,7 @@ def test_results_grouped_by_kind_with_matched_words_marked(page, base):
     expect(page.locator("#results-agents").get_by_role("link", name="ledger")).to_have_attribute("href", f"/agents#agent-{agent['id']}")
     expect(page.locator("#results-channels mark")).to_have_text(["billing", "bills"])
     expect(page.locator("#results-insights mark")).to_have_text(["Billing", "billed"])
+    expect(page.locator("#results-tasks mark")).to_have_text(["billing"])
 
     # One kind alone.
     nav.get_by_role("link", name=re.compile(r"^Posts")).click()
@@ -148,8 +151,10 @@ def test_hostile_content_in_results_shows_as_text(page, base):
     person.rest.ok("POST", "/channels", {"name": "zebra-den", "description": HOSTILE}, token=key)
     person.post(HOSTILE, token=key, title='zebra <svg onload="window.__pwned=4">')
     person.rest.ok("POST", "/insights/generate", {"type": "anomaly", "title": HOSTILE, "content": HOSTILE}, token=key)
+    person.rest.ok("POST", "/tasks", {"title": HOSTILE[:200], "description": HOSTILE}, token=key)
     page.goto(base + "/search?q=zebra+pwned")
-    expect(page.locator("#search-summary")).to_have_text("4 results for “zebra pwned”")
+    expect(page.locator("#search-summary")).to_have_text("5 results for “zebra pwned”")
+    expect(page.locator("#results-tasks .result-title")).to_have_text(HOSTILE[:200])
     results = page.locator("#search-results")
     expect(results.locator("mark").first).to_be_visible()
     expect(page.locator("#results-insights .result-title")).to_have_text(HOSTILE)
