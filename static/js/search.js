@@ -51,6 +51,20 @@ if (results) {
     terms = [];
   }
   markTerms(results, terms);
+  // A reaction or a pin re-renders a card from the server as the channel shows it: put back
+  // what a result has beyond that (its channel link, the marks).
+  const links = new Map([...results.querySelectorAll('article.post')]
+    .map((card) => [card.dataset.postId, card.querySelector('.in-channel')?.cloneNode(true)]));
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const card of change.addedNodes) {
+        if (!(card instanceof Element) || !card.matches('article.post') || card.querySelector('.in-channel')) continue;
+        const link = links.get(card.dataset.postId);
+        if (link) card.querySelector('.post-head time')?.before(link.cloneNode(true));
+        markTerms(card, terms);
+      }
+    }
+  }).observe(results, { childList: true, subtree: true });
 }
 
 wirePostActions();

@@ -106,6 +106,12 @@ def test_results_grouped_by_kind_with_matched_words_marked(page, base):
     expect(page.locator("#results-insights mark")).to_have_text(["Billing", "billed"])
     expect(page.locator("#results-tasks mark")).to_have_text(["billing"])
 
+    # Reacting re-renders the card; it keeps its channel link and its marks.
+    post.get_by_role("button", name="React 👍").click()
+    expect(post.locator('.reaction[data-emoji="👍"] .count')).to_have_text("1")
+    expect(post.locator("mark")).to_have_text(["Billing", "bills"])
+    expect(post.get_by_role("link", name="#general")).to_be_visible()
+
     # One kind alone.
     nav.get_by_role("link", name=re.compile(r"^Posts")).click()
     expect(page).to_have_url(re.compile(r"types=posts"))
