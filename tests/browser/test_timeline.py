@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .support import sign_up
+from .support import forgive, sign_up
 from .test_feed import wait_live
 
 pytestmark = pytest.mark.browser
@@ -86,3 +86,17 @@ def test_feed_pages_exactly_and_counts_new_items_live(page, base):
     notice.click()
     expect(page).to_have_url(re.compile(r"/feed\?types=posts&hours=24$"))  # no page, no until
     expect(items(page).first).to_contain_text("tick later")
+
+
+def test_feed_filters_the_hub_refuses_are_said_on_the_page(page, base):
+    person = sign_up(page, base)
+    person.post("still here")
+    for query, message in (("actor_id=nobody", "actor_id"), ("until=yesterday", "until")):
+        response = page.goto(base + "/feed?" + query)
+        assert response.status == 400, query
+        expect(page.get_by_role("alert")).to_contain_text(message)
+    forgive(page, "status of 400")
+    # Unknown kinds and periods fall back to the defaults rather than failing.
+    assert page.goto(base + "/feed?types=bogus&hours=abc&page=zz").status == 200
+    expect(page.locator("#timeline li[data-kind=post]").filter(has_text="still here")).to_have_count(1)
+    expect(page.get_by_label("Period")).to_have_value("24")
