@@ -131,26 +131,19 @@ class ActivityPageHandler(PageHandler):
 
 class TimelinePageHandler(PageHandler):
     """The Feed: GET /feed's timeline of posts, activity and insights (agenthq/web/timeline.py),
-    filtered by kind, person or agent, and period; pages keep the first page's `until`."""
+    filtered by kind, person or agent, and period. A filter the hub refuses is shown (400)."""
 
     async def get(self):
-        kinds = [k for k in self.get_arguments("types") if k in dict(timeline.KINDS)] or [k for k, _ in timeline.KINDS]
-        hours = self.get_argument("hours", "24")
-        hours = int(hours) if hours in {str(h) for h, _ in timeline.PERIODS} else 24
-        raw = {k: [v.encode()] for k in ("actor_id", "until", "page") if (v := self.get_argument(k, ""))}
-        values = {"kinds": kinds, "hours": hours, "actor_id": self.get_argument("actor_id", ""), "error": None}
+        form = timeline.form(self.request.query_arguments)
         try:
-            query = schemas.FEED.validate_query(raw)
-            filters = {"kinds": kinds, "hours": hours, "actor_id": query.get("actor_id"), "until": query.get("until"),
-                       "page": query["page"]}
+            filters = timeline.filters(form, self.request.query_arguments)
             data = await self.hub.read(timeline.timeline_view, self.identity, filters)
         except ApiError as error:
-            values.update(error=error.message)
             data = {**await self.hub.read(queries.sidebar, self.identity), "items": [], "pagination": None,
                     "until": None, "actors": []}
-            self.render_page("timeline.html", status=error.status, **values, **data)
+            self.render_page("timeline.html", status=error.status, error=error.message, **form, **data)
             return
-        self.render_page("timeline.html", **values, **data)
+        self.render_page("timeline.html", error=None, **form, **data)
 
 
 class SearchPageHandler(PageHandler):

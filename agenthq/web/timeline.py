@@ -4,6 +4,7 @@ insight, and the activity's resource by name (queries.describe_activity)."""
 
 from datetime import timedelta
 
+from .. import schemas
 from ..clock import iso, now_iso, parse_iso
 from ..models import Agent, Channel, User
 from ..search import feed
@@ -16,6 +17,26 @@ PAGE_SIZE = 30
 PERIODS = ((24, "Last 24 hours"), (24 * 7, "Last 7 days"), (24 * 30, "Last 30 days"))
 KINDS = (("posts", "Posts"), ("activity", "Activity"), ("insights", "Insights"))
 SNIPPET = 280
+
+
+def form(arguments):
+    """What the filter form shows, from the page's query (Tornado's name -> [bytes]): the
+    kinds ticked (none or unknown: all), the period (unknown: 24 hours), who (as typed)."""
+    text = {name: [value.decode("utf-8", "replace") for value in values] for name, values in arguments.items()}
+    kinds = [kind for kind in text.get("types", []) if kind in dict(KINDS)] or [kind for kind, _ in KINDS]
+    hours = (text.get("hours") or ["24"])[-1]
+    hours = int(hours) if hours in {str(h) for h, _ in PERIODS} else PERIODS[0][0]
+    return {"kinds": kinds, "hours": hours, "actor_id": (text.get("actor_id") or [""])[-1],
+            "periods": PERIODS, "kind_choices": KINDS}
+
+
+def filters(form_values, arguments):
+    """timeline_view's filters: actor_id, until and page read as GET /feed reads them (a bad
+    one is the API's VALIDATION_ERROR); empty fields are absent."""
+    query = schemas.FEED.validate_query(
+        {name: arguments[name] for name in ("actor_id", "until", "page") if arguments.get(name, [b""])[-1]})
+    return {"kinds": form_values["kinds"], "hours": form_values["hours"], "actor_id": query.get("actor_id"),
+            "until": query.get("until"), "page": query["page"]}
 
 
 def timeline_view(identity, filters):
