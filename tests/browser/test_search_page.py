@@ -106,6 +106,17 @@ def test_results_grouped_by_kind_with_matched_words_marked(page, base):
     expect(page.locator("#results-insights mark")).to_have_text(["Billing", "billed"])
     expect(page.locator("#results-tasks mark")).to_have_text(["billing"])
 
+    # An agent opens on the Agents page, at its card.
+    page.locator("#results-agents").get_by_role("link", name="ledger").click()
+    expect(page.locator(f"#agent-{agent['id']}")).to_be_in_viewport()
+    page.go_back()
+
+    # A task opens in the board's dialog.
+    page.locator("#results-tasks").get_by_role("link", name="Retry the billing export").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_label("Title")).to_have_value("Retry the billing export")
+    page.go_back()
+
     # Reacting re-renders the card; it keeps its channel link and its marks.
     post.get_by_role("button", name="React 👍").click()
     expect(post.locator('.reaction[data-emoji="👍"] .count')).to_have_text("1")
