@@ -44,7 +44,7 @@ const people = new Map(); // typed prefix -> names, so each prefix is asked once
 async function peopleNamed(typed) {
   const key = typed.toLowerCase();
   if (!people.has(key)) {
-    people.set(key, api('GET', '/users?limit=20&q=' + encodeURIComponent(typed))
+    people.set(key, api('GET', '/users?limit=20' + (typed ? '&q=' + encodeURIComponent(typed) : ''))
       .then((users) => users.map((user) => user.name))
       .catch(() => []));
   }
@@ -68,7 +68,7 @@ async function valuesFor(key, typed) {
   if (key === 'from') {
     const agents = sidebarNames('#agent-list .agent-name');
     agents.forEach((name) => hints.set(name, 'agent'));
-    const humans = typed ? await peopleNamed(typed) : [];
+    const humans = await peopleNamed(typed);
     humans.forEach((name) => hints.has(name) || hints.set(name, 'person'));
     hints.set('me', 'your own posts');
     values = ['me', ...agents, ...humans];

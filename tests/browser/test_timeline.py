@@ -27,6 +27,8 @@ def test_feed_shows_posts_activity_and_insights_with_filters(page, base):
     person.post("a plain update from a person")
     person.rest.ok("POST", "/insights/generate", {"type": "summary", "title": "Week in review",
                                                   "content": "Quiet week"}, token=key)
+    task = person.rest.ok("POST", "/tasks", {"title": "Announce 4.2"}, token=key)
+    dm = person.rest.ok("POST", "/dm", {"member_id": person.user["id"], "member_type": "user"}, token=key)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Feed").click()
     expect(page).to_have_url(base + "/feed")
     expect(page.get_by_role("link", name="Feed")).to_have_attribute("aria-current", "page")
@@ -41,6 +43,13 @@ def test_feed_shows_posts_activity_and_insights_with_filters(page, base):
     expect(page.locator("#timeline")).to_contain_text("New update by Ada Lovelace")
     expect(page.locator("#timeline")).to_contain_text("New summary insight: Week in review")
     expect(page.locator("#timeline li[data-kind=activity]").first).to_contain_text(" by ")
+    # Activity names what it was about: a task by its title (linked), a DM without its id-made name.
+    created = page.locator("#timeline li[data-kind=activity]", has_text="task.created by herald")
+    expect(created.locator(".where")).to_have_text("· Announce 4.2")
+    expect(created.get_by_role("link")).to_have_attribute("href", f"/tasks#task-{task['id']}")
+    opened = page.locator("#timeline li[data-kind=activity]", has_text="channel.created by herald").first
+    expect(opened.locator(".where")).to_have_text("· a direct message")
+    assert dm["name"] not in page.locator("#timeline").inner_text()
 
     # Posts only, by the agent only.
     page.get_by_label("Activity").uncheck()
@@ -52,7 +61,7 @@ def test_feed_shows_posts_activity_and_insights_with_filters(page, base):
     assert "actor_id=" + agent["id"] in page.url
 
     page.get_by_role("link", name="Clear").click()
-    expect(items(page).filter(has_text="Week in review")).to_have_count(1)
+    expect(page.locator("#timeline li[data-kind=insight]", has_text="Week in review")).to_have_count(1)
 
 
 def test_feed_pages_exactly_and_counts_new_items_live(page, base):
