@@ -105,3 +105,27 @@ def test_a_database_of_the_previous_schema_indexes_its_agents_on_start(tmp_path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT rowid FROM agent_fts WHERE agent_fts MATCH 'invoice billing'").fetchall()
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_tasks_by_their_words_only_where_the_caller_can_see_them(api):
+    org = await api.register()
+    _, key = await org.agent("planner")
+    secret = await api.ok("POST", f"{API}/channels", {"name": "hush", "type": "private"}, token=org.token, status=201)
+    loose = await api.ok("POST", f"{API}/tasks", {"title": "Rotate the billing keys", "description": "before Friday"},
+                         token=key, status=201)
+    general = await api.ok("POST", f"{API}/tasks", {"title": "Archive invoices", "description": "billing_2025 too",
+                                                    "channel": "general"}, token=key, status=201)
+    hidden = await api.ok("POST", f"{API}/tasks", {"title": "Billing audit", "channel_id": secret["id"]},
+                          token=org.token, status=201)
+    await api.ok("POST", f"{API}/tasks", {"title": "Unrelated chore"}, token=key, status=201)
+
+    mine = await unified(api, org.token, "bill")  # the start of a word; newest first
+    assert ids(mine["data"]["tasks"]) == [hidden["id"], general["id"], loose["id"]]
+    assert mine["pagination"]["counts"]["tasks"] == 3
+    theirs = await unified(api, key, "billing", "&types=tasks&limit=1")  # not a member of #hush
+    assert ids(theirs["data"]["tasks"]) == [general["id"]] and theirs["pagination"]["hasMore"] is True
+    assert (await unified(api, key, "rotate friday", "&types=tasks"))["pagination"]["counts"]["tasks"] == 1
+    assert (await unified(api, key, "rotate monday", "&types=tasks"))["pagination"]["counts"]["tasks"] == 0
+    assert (await unified(api, key, "%", "&types=tasks"))["pagination"]["counts"]["tasks"] == 0
+    assert (await unified(api, key, "from:planner", "&types=tasks"))["data"]["tasks"] == []  # operators: posts only

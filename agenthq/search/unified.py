@@ -3,7 +3,7 @@ paged alike, in the original's shape. Runs on the storage's search pool."""
 
 import re
 
-from ..models import Agent, Channel, Insight, database, is_postgres
+from ..models import Agent, Channel, Insight, Task, database, is_postgres
 from ..services.common import readable_channel_ids
 from .posts import search_posts
 from .query import fts5, parse
@@ -35,7 +35,8 @@ def search(identity, query):
             counts["channels"], data["channels"] = _channels(identity, parsed.words, page, limit)
         if "insights" in types:
             counts["insights"], data["insights"] = _ranked(Insight, Insight.FIELDS, identity, parsed.words, page, limit)
-        # Tasks (§12) are not on this hub yet: their list stays empty until they are.
+        if "tasks" in types:
+            counts["tasks"], data["tasks"] = _tasks(identity, parsed.words, page, limit)
     total = sum(counts.values())
     has_more = any(count > page * limit for count in counts.values())
     return data, {"page": page, "limit": limit, "counts": counts, "total": total, "hasMore": has_more}
@@ -80,3 +81,23 @@ def _channels(identity, words, page, limit):
             hits.append(channel)
     return len(hits), [channel.to_dict() for channel in hits[(page - 1) * limit:page * limit]]
 
+
+
+def _tasks(identity, words, page, limit):
+    """Tasks the caller can see (no channel, or a readable one; as GET /tasks) whose title or
+    description holds every word, each as a word or the start of one (as channels), newest
+    first. There is no full-text index on tasks: the database narrows them by substring
+    (LIKE is case-blind for ASCII only, so a word with other letters is left to the check
+    here), and only those candidates are read."""
+    wanted = [word.lower() for word in words]
+    rows = Task.select().where((Task.org_id == identity.org_id) & (
+        Task.channel_id.is_null() | Task.channel_id.in_(readable_channel_ids(identity))))
+    for word in wanted:
+        if word.isascii():
+            rows = rows.where(Task.title.contains(word) | Task.description.contains(word))
+    hits = []
+    for task in rows.order_by(Task.id.desc()):
+        have = _words_of(task.title) | _words_of(task.description)
+        if all(any(word.startswith(part) for word in have) for part in wanted):
+            hits.append(task)
+    return len(hits), [task.to_dict() for task in hits[(page - 1) * limit:page * limit]]

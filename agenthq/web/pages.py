@@ -4,7 +4,7 @@ the fragments the page's JavaScript fetches, and the cookie-to-token exchange.""
 from .. import schemas
 from ..errors import ApiError
 from ..signin import sign_in, sign_up
-from . import assets, queries, session, templating
+from . import assets, queries, search, session, templating, timeline
 from .backfill import Backfill
 from .handler import PageHandler, StaticHandler, safe_next
 from .markdown import Renderer
@@ -129,15 +129,41 @@ class ActivityPageHandler(PageHandler):
         self.render_page("activity.html", filters=filters, **data)
 
 
+class TimelinePageHandler(PageHandler):
+    """The Feed: GET /feed's timeline of posts, activity and insights (agenthq/web/timeline.py),
+    filtered by kind, person or agent, and period. A filter the hub refuses is shown (400)."""
+
+    async def get(self):
+        form = timeline.form(self.request.query_arguments)
+        try:
+            filters = timeline.filters(form, self.request.query_arguments)
+            data = await self.hub.read(timeline.timeline_view, self.identity, filters)
+        except ApiError as error:
+            data = {**await self.hub.read(queries.sidebar, self.identity), "items": [], "pagination": None,
+                    "until": None, "actors": []}
+            self.render_page("timeline.html", status=error.status, error=error.message, **form, **data)
+            return
+        self.render_page("timeline.html", error=None, **form, **data)
+
+
 class SearchPageHandler(PageHandler):
+    """Everything GET /search finds, grouped by kind (agenthq/web/search.py); one kind alone
+    (`types=posts`) pages. A query the hub refuses (a bad date) is shown, never a 500."""
+
     async def get(self):
         q = self.get_argument("q", "").strip()
-        page = self.get_argument("page", "1")
-        data = await self.hub.read(queries.sidebar, self.identity)
+        kind = self.get_argument("types", "")
+        kind = kind if kind in dict(search.KINDS) else None
+        values = {"q": q, "kind": kind, "error": None}
         if q:
-            query = schemas.SEARCH_POSTS.validate_query({"q": [q.encode()], "page": [page.encode()]})
-            data = await self.hub.storage.search(queries.search_page, self.identity, query)
-        self.render_page("search.html", q=q, **{"results": [], "pagination": None, **data})
+            try:
+                query = schemas.SEARCH.validate_query({"q": [q.encode()], "page": [self.get_argument("page", "1").encode()]})
+                data = await self.hub.storage.search(search.search_view, self.identity, query["q"], kind, query["page"])
+                self.render_page("search.html", **values, **data)
+                return
+            except ApiError as error:
+                values.update(error=error.message, status=error.status)
+        self.render_page("search.html", **values, **await self.hub.read(queries.sidebar, self.identity))
 
 
 def settings(hub):
@@ -165,6 +191,7 @@ routes = [
     (r"/activity", ActivityPageHandler),
     (r"/tasks", TasksPageHandler),
     (r"/search", SearchPageHandler),
+    (r"/feed", TimelinePageHandler),
     (r"/ui/token", TokenHandler),
     (r"/ui/posts/([^/]+)", PostFragmentHandler),
     (r"/ui/posts/([^/]+)/thread", ThreadFragmentHandler),

@@ -4,7 +4,7 @@ the services' own helpers, so a page never shows what the API would refuse."""
 from ..auth import Identity
 from ..clock import now_iso
 from ..eventlog import newest_seq
-from ..models import Activity, Agent, Channel, ChannelMember, Organization, PageSession, Post, User
+from ..models import Activity, Agent, Channel, ChannelMember, Insight, Organization, PageSession, Post, Task, User
 from ..services import activity, dms, pins, posts, reactions, readstate
 from ..services.common import access_channel, access_post, readable_channel_ids
 from ..validation import is_id
@@ -56,7 +56,7 @@ def sidebar(identity):
         # DMs have their own section (messaging.py), not the channel lists.
         "channels": readstate.with_read_state(
             identity, [{**c.to_dict(), "joined": c.id in joined} for c in channels if c.type != "dm"]),
-        "dms": dms.list_dms(identity),
+        "dms": readstate.dms_with_state(identity),  # with unread counts, as GET /dm
         "agents": [{**a.to_dict(), "last_active": a.last_active} for a in agents],
         # The page resumes /ws from this seq: whatever happens after this read (which is one
         # transaction, one snapshot) is replayed to it, so nothing falls in between.
@@ -144,7 +144,10 @@ def describe_activity(identity, items, names):
 
     def channel(channel_id):
         c = readable.get(channel_id)
-        return (f"#{c.name}", f"/c/{c.id}") if c else ("a channel you cannot read", None)
+        if c is None:
+            return ("a channel you cannot read", None)
+        # A DM's name is made of ids; it is the viewer's own DM here (they can read it).
+        return ("a direct message" if c.type == "dm" else f"#{c.name}", f"/c/{c.id}")
 
     def post(post_id):
         p = found.get(post_id)
@@ -154,6 +157,25 @@ def describe_activity(identity, items, names):
             return ("a post", None)
         text = p.title or " ".join(p.content.split())
         return (text if len(text) <= 60 else text[:59] + "…", f"/c/{p.channel_id}#post-{p.id}")
+
+    # Tasks and insights by title: a task only where the viewer may see it (no channel, or a
+    # readable one), as GET /tasks; insights are the whole organization's.
+    titles = {}
+    for kind, model in (("task", Task), ("insight", Insight)):
+        ids = [i["resource_id"] for i in items if i.get("resource_type") == kind and i.get("resource_id")]
+        if ids:
+            rows = model.select().where(model.id.in_(ids) & (model.org_id == identity.org_id))
+            titles.update({(kind, row.id): row for row in rows})
+
+    def titled(kind, rid):
+        row = titles.get((kind, rid))
+        if row is None:
+            return (f"a deleted {kind}", None)
+        if kind == "task":
+            if row.channel_id and row.channel_id not in readable:
+                return ("a task", None)
+            return (row.title, f"/tasks#task-{row.id}")
+        return (row.title, None)
 
     def resource(item):
         kind, rid = item.get("resource_type"), item.get("resource_id")
@@ -165,6 +187,8 @@ def describe_activity(identity, items, names):
             return channel(rid)
         if kind == "agent":
             return (names.get(rid) or (item.get("details") or {}).get("name") or "a removed agent", "/agents")
+        if kind in ("task", "insight"):
+            return titled(kind, rid)
         if kind == "organization" and rid == identity.org_id:
             return ("this organization", None)
         return (rid, None)
@@ -181,17 +205,6 @@ def describe_activity(identity, items, names):
         return shown
 
     return {item["id"]: {"resource": resource(item), "detail_items": details(item)} for item in items}
-
-
-def search_page(identity, query):
-    items, pagination = posts.search(identity, query)
-    html = {p.id: p.html for p in Post.select(Post.id, Post.html).where(Post.id.in_([i["id"] for i in items]))}
-    items = [{**item, "html": html.get(item["id"])} for item in items]
-    channel_names = {
-        c.id: c.name for c in Channel.select(Channel.id, Channel.name).where(Channel.org_id == identity.org_id)
-    }
-    views = [{**p, "channel_name": channel_names.get(p["channel_id"], "?")} for p in post_views(identity, items)]
-    return {**sidebar(identity), "results": views, "pagination": pagination}
 
 
 def agents_page(identity):

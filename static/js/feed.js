@@ -3,7 +3,7 @@
 import { api, fragment } from './api.js';
 import { appendOlder, remove, upsert, wirePostActions } from './posts.js';
 import { wireCompletion } from './complete.js';
-import { onThreadEvent, wireThreads } from './thread.js';
+import { onThreadEvent, openThread, wireThreads } from './thread.js';
 import { onMessagingEvent, wireMessaging } from './reactions.js';
 import { currentChannel, showError, startPage, unread } from './ui.js';
 
@@ -142,4 +142,7 @@ wireCompletion(document.getElementById('composer-content'));
 wireCompletion(document.getElementById('thread-reply-content'));
 wireOlder();
 if (currentChannel) markRead();
+// A link to a reply (search, the Feed page) names its thread: open it beside the channel.
+const linkedThread = new URLSearchParams(location.search).get('thread');
+if (linkedThread) openThread(linkedThread).catch(() => {});
 startPage({ onEvent });

@@ -137,5 +137,8 @@ document.getElementById('board').addEventListener('click', (event) => {
   if (button) openDialog(tasks.get(button.closest('[data-task-id]').dataset.taskId));
 });
 render();
+// A link to one task (a search result: /tasks#task-<id>) opens it.
+const linkedTask = location.hash.startsWith('#task-') && tasks.get(decodeURIComponent(location.hash.slice(6)));
+if (linkedTask) openDialog(linkedTask);
 setInterval(tick, 1000);
 startPage({ onEvent });

@@ -4,8 +4,10 @@
 import { api } from './api.js';
 import { Live } from './live.js';
 import { renderTime, startClock } from './time.js';
-import { Unread } from './unread.js';
+import { FOLLOWED, Unread } from './unread.js';
+import { onDmCreated, onDmPost } from './dmlist.js';
 import { onBellEvent, wireBell } from './bell.js';
+import { wireSearchBox } from './searchbox.js';
 
 export const app = document.getElementById('app');
 export const me = { id: app.dataset.userId, org: app.dataset.orgId };
@@ -137,6 +139,10 @@ function insertSorted(list, item, name) {
 
 function onChannelEvent(frame, live) {
   const channel = frame.data;
+  if (channel.type === 'dm') {
+    if (frame.type === 'channel.created') onDmCreated(channel, live, unread);
+    return; // a DM is listed by the other member's name, never its channel name
+  }
   document.querySelectorAll(`li[data-channel-id="${CSS.escape(channel.id)}"]`).forEach((li) => {
     li.querySelector('.channel-name').textContent = channel.name;
   });
@@ -211,7 +217,7 @@ function wireMenu() {
 // -- start ----------------------------------------------------------------------------------
 
 export function joinedChannels() {
-  return [...document.querySelectorAll('#channel-list li[data-channel-id]')].map((li) => li.dataset.channelId);
+  return [...document.querySelectorAll(FOLLOWED)].map((li) => li.dataset.channelId);
 }
 
 // Start the page: subscribe to the joined channels (for unread counts) and the one on screen.
@@ -232,6 +238,7 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
     onEvent: (frame) => {
       if (frame.type === 'post.created' && frame.data.author_type === 'agent') sawAgent(frame.data.author_id, frame.timestamp);
       onBellEvent(frame);
+      if (frame.type === 'post.created') onDmPost(frame);
       if (frame.type.startsWith('agent.')) onAgentEvent(frame);
       else if (frame.type === 'channel.read') unread.apply(frame.data);
       else if (frame.type.startsWith('channel.')) onChannelEvent(frame, live);
@@ -243,6 +250,7 @@ export function startPage({ onEvent = () => {}, onConnected = () => {} } = {}) {
   });
   wireChannelActions(live);
   wireBell();
+  wireSearchBox();
   live.start();
   return live;
 }

@@ -2,16 +2,25 @@
 // member's read pointer, SPEC section 9): the page renders them, live posts in channels not on
 // screen raise them, and a `channel.read` event (this tab, another tab, another device, an
 // agent's bridge) sets them to what the hub counted. Reading the channel on screen moves the
-// pointer on the hub, never in this browser.
+// pointer on the hub, never in this browser. Direct messages in the sidebar count the same way
+// (GET /dm carries the same read state).
 
 import { api } from './api.js';
+
+// The sidebar entries that follow a read pointer: joined channels and DMs.
+export const FOLLOWED = '#channel-list li[data-channel-id], #dm-list li[data-channel-id]';
+
+function followed(channelId) {
+  const id = CSS.escape(channelId);
+  return document.querySelector(`#channel-list li[data-channel-id="${id}"], #dm-list li[data-channel-id="${id}"]`);
+}
 
 export class Unread {
   constructor(userId) {
     this.userId = userId;
     this.counts = new Map(); // channel id -> { unread, mentions }
     this.live = new Map(); // channel id -> Set of post ids counted here since the last read
-    for (const li of document.querySelectorAll('#channel-list li[data-channel-id]')) {
+    for (const li of document.querySelectorAll(FOLLOWED)) {
       this.counts.set(li.dataset.channelId, {
         unread: Number(li.dataset.unread || 0),
         mentions: Number(li.dataset.mentions || 0),
@@ -31,7 +40,7 @@ export class Unread {
   }
 
   async markRead(channelId) {
-    if (!channelId || !document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(channelId)}"]`)) return;
+    if (!channelId || !followed(channelId)) return;
     try {
       this.apply(await api('POST', `/channels/${encodeURIComponent(channelId)}/read`, {}));
     } catch {
@@ -67,7 +76,7 @@ export class Unread {
   }
 
   show(channelId) {
-    const item = document.querySelector(`#channel-list li[data-channel-id="${CSS.escape(channelId)}"]`);
+    const item = followed(channelId);
     const badge = item && item.querySelector('.unread');
     if (!badge) return;
     const { unread, mentions } = this.counts.get(channelId) || { unread: 0, mentions: 0 };

@@ -75,7 +75,7 @@ def test_register_agent_shows_key_once_with_working_snippets(page, base, context
     assert replay_curl(curl)["content"] == "Hello from deploy-bot!"
     result = subprocess.run([sys.executable, "-c", python], capture_output=True, text=True, timeout=30, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    page.get_by_role("link", name="Feed").click()
+    page.get_by_role("link", name="Channels").click()
     expect(page.locator("article.post", has_text="Hello from deploy-bot!")).to_have_count(2)
 
     # Shown once: after a reload the page has no key to show.
@@ -142,7 +142,7 @@ def test_search_box_finds_posts(page, base):
     person = sign_up(page, base)
     person.post("The **flux capacitor** needs 1.21 gigawatts", type="insight")
     person.post("unrelated chatter")
-    search = page.get_by_label("Search posts")
+    search = page.get_by_role("combobox", name="Search")
     search.fill("capacitor gigawatts")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q=capacitor\+gigawatts"))
