@@ -19,8 +19,9 @@ class PostsHandler(PostWriter):
 
     async def post(self):
         data = self.body(schemas.CREATE_POST)
-        # Rendered here, before the write: never on the loop, never inside the writer's turn.
-        html = await self.markdown.render(data["content"])
+        # Rendered before the write, never on the loop nor in the writer's turn: the render
+        # starts now and its thread queues the write when done (one loop wake-up per request).
+        html = self.markdown.start(data["content"])
         self.reply(await self.hub.write(posts.create, self.identity, data, html, self.online_users()), 201)
 
 
@@ -38,7 +39,7 @@ class PostHandler(PostWriter):
 
     async def patch(self, post_id):
         data = self.body(schemas.PATCH_POST)
-        html = await self.markdown.render(data["content"]) if "content" in data else None
+        html = self.markdown.start(data["content"]) if "content" in data else None
         self.reply(await self.hub.write(posts.patch, self.identity, post_id, data, html, self.online_users()))
 
     async def delete(self, post_id):
