@@ -14,7 +14,8 @@ class PostWriter(BaseHandler):
 
 class PostsHandler(PostWriter):
     async def get(self):
-        items, pagination = await self.hub.read(posts.list_posts, self.identity, self.query(schemas.LIST_POSTS))
+        query = self.query(schemas.LIST_POSTS)
+        items, pagination = await self.hub.read(posts.list_posts, self.identity, query, self.hub.pages)
         self.reply(items, pagination=pagination)
 
     async def post(self):
