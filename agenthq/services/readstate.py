@@ -27,9 +27,10 @@ def join_defaults(org_id, member_id, member_type):
         join(channel_id, member_id, member_type, org_id)
 
 
-def _counts(identity, channel_ids=None):
+def _counts(identity, channel_ids=None, pointers=None):
     """{channel_id: (last_read_seq, unread_count, mention_count)} of the caller's memberships,
-    in three grouped queries whatever the number of channels."""
+    in three grouped queries whatever the number of channels. pointers: {channel_id:
+    last_read_seq} of every membership, when the caller has just read them (then two)."""
     param = database.obj.param
     only = ""
     params = [identity.id]
@@ -38,9 +39,10 @@ def _counts(identity, channel_ids=None):
             return {}
         only = f' AND m."channel_id" IN ({", ".join([param] * len(channel_ids))})'
         params += list(channel_ids)
-    pointers = dict(database.execute_sql(
-        f'SELECT m."channel_id", m."last_read_seq" FROM "channel_member" AS m WHERE m."member_id" = {param}{only}',
-        params).fetchall())
+    if pointers is None:
+        pointers = dict(database.execute_sql(
+            f'SELECT m."channel_id", m."last_read_seq" FROM "channel_member" AS m WHERE m."member_id" = {param}{only}',
+            params).fetchall())
     if not pointers:
         return {}
     unread = dict(database.execute_sql(
@@ -89,7 +91,9 @@ def readable_with_state(identity, channel_type=None):
         f'WHERE c."org_id" = {param} AND (c."type" = \'public\' OR m."member_id" IS NOT NULL){only_type} '
         f'ORDER BY c."name", c."id"',
         [identity.id, identity.org_id, *([channel_type] if channel_type else [])]).fetchall()
-    counts = _counts(identity) if any(row[-1] is not None for row in rows) else {}
+    # Every membership is in rows (a member can read its channel) unless a type was asked for.
+    pointers = None if channel_type else {row[0]: row[-1] for row in rows if row[-1] is not None}
+    counts = _counts(identity, pointers=pointers) if any(row[-1] is not None for row in rows) else {}
     items = []
     for row in rows:
         channel = dict(zip(CHANNEL_COLUMNS, row))
