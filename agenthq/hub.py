@@ -12,6 +12,7 @@ from .auth import Tokens
 from .errors import Unavailable
 from .last_active import LastActive
 from .models import is_postgres_url, open_database, signing_secret
+from .pagecache import PageCache
 from .passwords import Passwords
 from .realtime import Close, Registry
 from .storage import Storage
@@ -37,6 +38,9 @@ class Hub:
         shared = bool(config.redis) or is_postgres_url(config.db)
         self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl, cache_keys=not shared)
         self.registry = Registry()
+        # Channels' first pages and post counts in memory, only where every write of the
+        # database passes through this process's publish() (agenthq/pagecache.py).
+        self.pages = None if shared else PageCache()
         # With Redis, events go through the broker to every process (this one included);
         # without, straight to this process's registry. Both have publish(event).
         self.cluster = None
@@ -73,6 +77,8 @@ class Hub:
 
     def publish(self, event):
         """A committed event to every subscriber (on every process, with Redis)."""
+        if self.pages is not None:
+            self.pages.saw(event)
         self.broker.publish(event)
 
     async def authenticate(self, token):

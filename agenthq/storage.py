@@ -17,6 +17,7 @@ import peewee
 from .errors import Unavailable, ValidationError
 from .models import is_postgres
 from .pools import BoundedPool
+from .writer import Writer
 
 log = logging.getLogger("agenthq")
 _UNAVAILABLE = re.compile(r"disk is full|readonly database|disk I/O error|database is locked|unable to open")
@@ -60,7 +61,7 @@ class Storage:
         self.db = db
         self._connections = []
         self._lock = threading.Lock()
-        self._writer = ThreadPoolExecutor(1, "db-write", initializer=self._open_connection)
+        self._writer = Writer(self._run_batch, self._open_connection)
         self._readers = ThreadPoolExecutor(max(1, readers), "db-read", initializer=self._open_connection)
         self._search = BoundedPool(
             "db-search", search_threads, search_queue, "Too many searches are running; try again in a moment",
@@ -79,11 +80,20 @@ class Storage:
             self._connections.append(connection)
 
     def _transaction(self, fn, args):
-        postgres = is_postgres(self.db)
         try:
             with self.db.atomic():
                 return fn(*args)
-        except (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError) as error:
+        except Exception as error:
+            mapped = self._mapped(error)
+            if mapped is error:
+                raise
+            raise mapped from None
+
+    def _mapped(self, error):
+        """The error a failed transaction answers with: storage failures become 503
+        Unavailable (the hub keeps serving), NUL on PostgreSQL a 400; anything else itself."""
+        postgres = is_postgres(self.db)
+        if isinstance(error, (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError)):
             if postgres:
                 # The server went away or restarted: this thread's connection is dead. Drop
                 # it so the next call connects afresh (peewee reconnects on demand), and
@@ -92,20 +102,61 @@ class Storage:
                 # check or a resume.
                 log.warning("database unavailable: %s", str(error).strip() or type(error).__name__)
                 self._drop_connection()
-                raise Unavailable("The database is unavailable right now; try again later") from None
+                return Unavailable("The database is unavailable right now; try again later")
             # Disk full, read-only file, I/O error, lock timeout: the request is refused with
             # 503 (the transaction rolled back) and the hub keeps serving; reads still work.
             cause = _unavailable(error)
             if cause is None:
-                raise
+                return error
             log.warning("database unavailable: %s", cause)
-            raise Unavailable("The database cannot be written right now; try again later") from None
-        except ValueError as error:
+            return Unavailable("The database cannot be written right now; try again later")
+        if isinstance(error, ValueError) and postgres and "NUL" in str(error):
             # PostgreSQL text cannot hold NUL, which SQLite stores; psycopg2 refuses it before
             # sending. It is the client's data, so a 400, not a 500.
-            if postgres and "NUL" in str(error):
-                raise ValidationError(None, "Text must not contain NUL (\\u0000) characters") from None
-            raise
+            return ValidationError(None, "Text must not contain NUL (\\u0000) characters")
+        return error
+
+    def _run_batch(self, batch):
+        """The writer's batch (agenthq/writer.py): one transaction, a savepoint per write, so
+        that a write refused (a 4xx, a bug) rolls back alone and the others commit. A storage
+        failure (disk full, connection lost) aborts the batch: on SQLite nothing of it
+        committed, so each write is tried again alone and answers as it would have; on
+        PostgreSQL a failed COMMIT may have landed, so every write of it answers 503, as a
+        lone write would (no retry that could write twice)."""
+        if len(batch) == 1:
+            self._run_alone(batch[0])
+            return
+        committing = False
+        try:
+            with self.db.atomic():
+                for item in batch:
+                    try:
+                        args = item.resolved_args()
+                        with self.db.atomic():
+                            item.result = item.fn(*args)
+                    except (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError):
+                        raise
+                    except Exception as error:  # this write's own failure: its savepoint is gone
+                        item.error = self._mapped(error)
+                committing = True
+        except Exception as error:
+            if committing and is_postgres(self.db):
+                failure = self._mapped(error)
+                for item in batch:
+                    item.result, item.error = None, failure
+            else:
+                for item in batch:
+                    item.result = item.error = None
+                    self._run_alone(item)
+        for item in batch:
+            item.done = True
+
+    def _run_alone(self, item):
+        try:
+            item.result = self._transaction(item.fn, item.resolved_args())
+        except Exception as error:
+            item.error = error
+        item.done = True
 
     def _drop_connection(self):
         try:
@@ -117,7 +168,9 @@ class Storage:
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._transaction, fn, args)
 
     async def write(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._writer, self._transaction, fn, args)
+        """fn(*args) in the writer's transaction, answered once committed. An argument may be
+        a concurrent.futures.Future (work begun on another pool): fn gets its result."""
+        return await self._writer.submit(fn, args)
 
     async def search(self, fn, *args):
         """A read that may be slow (full-text search): on its own threads, within
@@ -158,7 +211,7 @@ class Storage:
 
     def close(self):
         """Let queued work finish, then close every thread's connection (checkpointing the WAL)."""
-        self._writer.shutdown(wait=True)
+        self._writer.close()
         self._readers.shutdown(wait=True)
         self._search.shutdown()
         with self._lock:

@@ -22,6 +22,7 @@ import fanout_latency  # noqa: E402
 import fanout_throughput  # noqa: E402
 import idle  # noqa: E402
 import rest_throughput  # noqa: E402
+import rest_wrk  # noqa: E402
 import resume  # noqa: E402
 import slow_reader  # noqa: E402
 import startup  # noqa: E402
@@ -36,6 +37,7 @@ FULL = {
     "resume": {"events": 10_000, "runs": 3},
     "startup": {"runs": 7},
     "slow": {"subscribers": 1000, "rate": 20, "posts": 200, "runs": 3},
+    "restref": {"runs": 3, "seconds": 5, "big": 100_000},
 }
 QUICK = {
     "fanout": {"counts": [1000, 5000], "runs": 1, "deliveries": 50_000},
@@ -45,6 +47,7 @@ QUICK = {
     "resume": {"events": 10_000, "runs": 1},
     "startup": {"runs": 3},
     "slow": {"subscribers": 1000, "rate": 20, "posts": 60, "runs": 1},
+    "restref": {"runs": 3, "seconds": 2, "big": 100_000},
 }
 TINY = {  # for the smoke test: proves the scripts run, measures nothing
     "fanout": {"counts": [20], "runs": 1, "deliveries": 200},
@@ -54,8 +57,9 @@ TINY = {  # for the smoke test: proves the scripts run, measures nothing
     "resume": {"events": 100, "runs": 1},
     "startup": {"runs": 1},
     "slow": {"subscribers": 20, "rate": 50, "posts": 10, "runs": 1},
+    "restref": {"runs": 1, "seconds": 1, "big": 200},
 }
-ORDER = ["fanout", "latency", "idle", "rest", "resume", "startup", "slow"]
+ORDER = ["fanout", "latency", "idle", "rest", "restref", "resume", "startup", "slow"]
 
 
 class Row:
@@ -150,6 +154,26 @@ def bench_rest(config):
     return rows
 
 
+def bench_restref(config):
+    """REST against the bare Tornado app, with wrk (bench/rest_wrk.py): one row per figure,
+    its value the hub/bare ratio of each interleaved pair."""
+    results = rest_wrk.measure(config["runs"], config["seconds"], config["big"])
+    before, after = results.pop("load")
+    rows = []
+    for name, entry in results.items():
+        hub = [r["rate"] for r in entry["hub"]]
+        bare = [r["rate"] for r in entry["ref"]]
+        bad = sum(r["non2xx"] for r in entry["hub"])
+        rows.append(Row(name.replace("100,000", f"{config['big']:,}"), "hub / bare Tornado (same run)",
+                        entry["ratio"], "×", goal=f"≥ {entry['goal']}×", at_least=entry["goal"], fmt="{:.2f}",
+                        note=f"hub {statistics.median(hub):,.0f}/s vs bare {statistics.median(bare):,.0f}/s; hub p99 "
+                             f"{statistics.median(r['p99'] for r in entry['hub']) * 1000:.1f} ms; hub CPU "
+                             f"{statistics.median(r['hub_share'] for r in entry['hub']):.0%}, wrk CPU "
+                             f"{statistics.median(r['wrk_share'] for r in entry['hub']):.0%}; load avg "
+                             f"{before[0]:.1f}→{after[0]:.1f}" + (f"; {bad} non-2xx" if bad else "")))
+    return rows
+
+
 def bench_resume(config):
     results = resume.measure(config["events"], config["runs"])
     gen = [r["generator_share"] for r in results]
@@ -210,6 +234,7 @@ class Failed:
 
 
 BENCHES = {"fanout": bench_fanout, "latency": bench_latency, "idle": bench_idle, "rest": bench_rest,
+           "restref": bench_restref,
            "resume": bench_resume, "startup": bench_startup, "slow": bench_slow}
 
 

@@ -15,6 +15,7 @@ from ..clock import now_iso
 from ..handler_settings import SharedObjects
 from ..errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, error_body
 from ..jsonbody import parse_json_object
+from ..pagecache import Encoded
 from ..services import agents
 
 log = logging.getLogger("agenthq")
@@ -111,6 +112,12 @@ class BaseHandler(SharedObjects, RequestHandler):
         return schema.validate_query(self.request.query_arguments)
 
     def reply(self, data, status=200, pagination=None):
+        if isinstance(data, Encoded):  # a page from the hub's PageCache, already JSON
+            tail = f',"pagination":{json.dumps(pagination, separators=(",", ":"))}' if pagination is not None else ""
+            self.set_status(status)
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.finish(f'{{"success":true,"data":{data.text}{tail}}}')
+            return
         payload = {"success": True, "data": data}
         if pagination is not None:
             payload["pagination"] = pagination

@@ -46,7 +46,7 @@ class MembersHandler(BaseHandler):
 class ChannelPostsHandler(BaseHandler):
     async def get(self, channel_id):
         query = self.query(schemas.LIST_CHANNEL_POSTS)
-        items, pagination = await self.hub.read(channels.list_posts, self.identity, channel_id, query)
+        items, pagination = await self.hub.read(channels.list_posts, self.identity, channel_id, query, self.hub.pages)
         self.reply(items, pagination=pagination)
 
 

@@ -84,5 +84,6 @@ def add_member(identity, channel_id, data):
     return {"added": True, "channel_id": channel.id, "member_id": data["member_id"]}, []
 
 
-def list_posts(identity, channel_id, query):
-    return posts.channel_posts(access_channel(identity, channel_id).id, query)
+def list_posts(identity, channel_id, query, pages=None):
+    channel = access_channel(identity, channel_id)
+    return posts.channel_posts(channel.id, query, pages, channel.org_id)

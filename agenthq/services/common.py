@@ -15,7 +15,7 @@ def paginate(query, page, limit, to_dict):
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 
-def channel_page(channel_id, page, limit, replies=False):
+def channel_page(channel_id, page, limit, replies=False, total=None):
     """A channel's posts, newest first: the hub's hottest read, so it skips query building.
     Replies only with `replies` (§7: lists show top-level posts)."""
     only_roots = "" if replies else 'AND "parent_id" IS NULL '
@@ -24,9 +24,10 @@ def channel_page(channel_id, page, limit, replies=False):
         channel_id=channel_id,
     )
     items = [public_post(item) for item in items]
-    total = database.execute_sql(
-        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param} {only_roots}', (channel_id,)
-    ).fetchone()[0]
+    if total is None:  # else known to the caller (agenthq/pagecache.py)
+        total = database.execute_sql(
+            f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param} {only_roots}', (channel_id,)
+        ).fetchone()[0]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}
 
 

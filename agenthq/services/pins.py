@@ -32,7 +32,7 @@ def list_pins(identity, channel_ref):
     return reactions.attach([post.to_dict() for post in rows.order_by(Post.pinned_at.desc(), Post.id.desc())])
 
 
-def pinned_first_page(channel_id, page, limit, replies=False):
+def pinned_first_page(channel_id, page, limit, replies=False, total=None):
     """A channel's page with its pinned posts first (newest first among them), then the rest
     newest first: the pinned ones are few, read whole; the rest is one indexed page.
     Replies only with `replies` (§7: lists show top-level posts)."""
@@ -45,7 +45,8 @@ def pinned_first_page(channel_id, page, limit, replies=False):
                            (False, limit - len(items), max(0, offset - len(pinned))), channel_id=channel_id)
         items += rest
     items = [public_post(item) for item in items]
-    total = database.execute_sql(
-        f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param} {roots}', (channel_id,)
-    ).fetchone()[0]
+    if total is None:  # else known to the caller (agenthq/pagecache.py)
+        total = database.execute_sql(
+            f'SELECT count(*) FROM "post" WHERE "channel_id" = {database.obj.param} {roots}', (channel_id,)
+        ).fetchone()[0]
     return items, {"page": page, "limit": limit, "total": total, "hasMore": page * limit < total}

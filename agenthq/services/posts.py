@@ -1,10 +1,13 @@
 """Posts: write, read, full-text search, edit and delete."""
 
+import json
+
 from .. import eventlog
 from ..auth import Identity
 from ..clock import now_iso
 from ..errors import Forbidden
 from ..events import is_private
+from ..pagecache import Encoded
 from ..models import Agent, Channel, Post, User, insert_row, database, is_postgres, next_seq, public_post
 from ..search.posts import search_posts
 from ..search.query import parse
@@ -46,12 +49,14 @@ def create(identity, data, html=None, online_users=frozenset()):
     return post, found
 
 
-def list_posts(identity, query):
+def list_posts(identity, query, pages=None):
+    """pages: the hub's PageCache (agenthq/pagecache.py), or None; with it a channel's first
+    page comes back as Encoded JSON."""
     filters = ("type", "author_id", "since")
     replies = query.get("include_replies") == "true"
     if query.get("channel_id") and not any(query.get(name) for name in filters):
-        channel_id = access_channel(identity, query["channel_id"]).id
-        return channel_posts(channel_id, query)
+        channel = access_channel(identity, query["channel_id"])
+        return channel_posts(channel.id, query, pages, channel.org_id)
     rows = Post.select()
     if not replies:
         rows = rows.where(Post.parent_id.is_null())
@@ -70,14 +75,34 @@ def list_posts(identity, query):
     return reactions.attach([public_post(item) for item in items]), pagination
 
 
-def channel_posts(channel_id, query):
+def channel_posts(channel_id, query, pages=None, org_id=None):
     """A readable channel's page: pinned first unless pinned_first=false (SPEC §10); replies
-    only with include_replies=true (§7)."""
+    only with include_replies=true (§7). With pages (the hub's PageCache) and org_id, the
+    first page is answered from memory when it is there, and kept there when read."""
     replies = query.get("include_replies") == "true"
-    if query.get("pinned_first", True):
-        items, pagination = pins.pinned_first_page(channel_id, query["page"], query["limit"], replies)
+    pinned_first = bool(query.get("pinned_first", True))
+    page, limit = query["page"], query["limit"]
+    if pages is None or page != 1:
+        return _channel_posts(channel_id, page, limit, replies, pinned_first)
+    shape = (replies, pinned_first, limit)
+    total = pages.total(channel_id, replies)
+    cached = pages.page(channel_id, shape)
+    if cached is not None and total is not None:
+        return cached, {"page": 1, "limit": limit, "total": total, "hasMore": limit < total}
+    # The seq this read's snapshot has reached: the transaction's first read (the access
+    # check) began the snapshot, so this and the page below agree.
+    seq = eventlog.newest_seq(org_id)
+    items, pagination = _channel_posts(channel_id, page, limit, replies, pinned_first, total)
+    encoded = Encoded(json.dumps(items, separators=(",", ":"), ensure_ascii=False))
+    pages.store(channel_id, shape, seq, encoded, pagination["total"])
+    return encoded, pagination
+
+
+def _channel_posts(channel_id, page, limit, replies, pinned_first, total=None):
+    if pinned_first:
+        items, pagination = pins.pinned_first_page(channel_id, page, limit, replies, total)
     else:
-        items, pagination = channel_page(channel_id, query["page"], query["limit"], replies)
+        items, pagination = channel_page(channel_id, page, limit, replies, total)
     return reactions.attach(items), pagination
 
 

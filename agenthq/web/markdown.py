@@ -122,5 +122,11 @@ class Renderer:
     async def render(self, text):
         return await asyncio.get_running_loop().run_in_executor(self._pool, to_html, text)
 
+    def start(self, text):
+        """The rendering begun, as a concurrent future: hand it to Hub.write as the html
+        argument and the write is queued straight from this pool, without a trip through
+        the event loop in between."""
+        return self._pool.submit(to_html, text)
+
     def close(self):
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,86 @@
+"""The first page of a channel's posts, kept in memory as the JSON it is answered with, and
+each channel's post count (the page's `total`), kept in step by the events of committed
+writes. A page read is the hub's most frequent request; served from here it costs no
+query, no COUNT(*) that grows with the channel and no JSON encoding.
+
+Staying exact without locking out writers: an entry remembers the org's event seq of the
+snapshot it was read in. A post event of its channel with a higher seq drops the page and
+moves the count by one (created/deleted); one with a lower or equal seq is already in it.
+An entry read before an event it missed is refused when stored (the channel's newest event
+seq is higher than the entry's). Only for one process on SQLite, where every write of the
+database passes through Hub.publish here and a read transaction is one snapshot; Redis or
+PostgreSQL (several processes, or READ COMMITTED) go without it."""
+
+import threading
+
+# Events that change what a channel's page shows, or how many posts it has.
+PAGE_EVENTS = frozenset({"post.created", "post.updated", "post.deleted", "thread.updated",
+                         "reaction.created", "reaction.deleted"})
+
+
+class Encoded:
+    """A list already encoded as JSON text (BaseHandler.reply writes it as it is)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
+class PageCache:
+    MAX_PAGES = 512  # pages of 20-100 posts: a few tens of MiB at the very most
+    MAX_TOTALS = 20_000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pages = {}  # channel_id -> {(replies, pinned_first, limit): (seq, Encoded)}
+        self._count = 0
+        self._totals = {}  # (channel_id, replies) -> [seq, count]
+        self._newest = {}  # channel_id -> seq of its newest page event seen
+
+    def page(self, channel_id, shape):
+        entry = self._pages.get(channel_id, {}).get(shape)
+        return entry[1] if entry is not None else None
+
+    def total(self, channel_id, replies):
+        entry = self._totals.get((channel_id, replies))
+        return entry[1] if entry is not None else None
+
+    def store(self, channel_id, shape, seq, encoded, total):
+        """Keep a page of shape (replies, pinned_first, limit) and its channel's total, read
+        in the snapshot of event seq `seq`, unless an event after that snapshot has been
+        seen for the channel."""
+        replies = shape[0]
+        with self._lock:
+            if self._newest.get(channel_id, 0) > seq:
+                return
+            if self._count >= self.MAX_PAGES:  # the channel cached longest ago goes
+                self._count -= len(self._pages.pop(next(iter(self._pages))))
+            pages = self._pages.setdefault(channel_id, {})
+            self._count += shape not in pages
+            pages[shape] = (seq, encoded)
+            if (channel_id, replies) not in self._totals:
+                if len(self._totals) >= self.MAX_TOTALS:
+                    self._totals.clear()
+                self._totals[(channel_id, replies)] = [seq, total]
+
+    def saw(self, event):
+        """A committed event, in seq order (Hub.publish)."""
+        if event.type not in PAGE_EVENTS or event.channel_id is None or event.seq is None:
+            return
+        channel_id, seq = event.channel_id, event.seq
+        step = {"post.created": 1, "post.deleted": -1}.get(event.type)
+        with self._lock:
+            if seq > self._newest.get(channel_id, 0):
+                self._newest[channel_id] = seq
+            pages = self._pages.get(channel_id)
+            if pages:
+                for shape in [shape for shape, (read_at, _) in pages.items() if read_at < seq]:
+                    del pages[shape]
+                    self._count -= 1
+            if step is not None:
+                is_reply = event.data.get("parent_id") is not None
+                for replies in (True, False):
+                    entry = self._totals.get((channel_id, replies))
+                    if entry is not None and entry[0] < seq and (replies or not is_reply):
+                        entry[1] += step
