@@ -73,6 +73,8 @@ class Hub:
         result, events = await self.storage.write(fn, *args)
         for event in events:
             self.publish(event)
+        if events:
+            self.webhooks.nudge()
         return result
 
     def publish(self, event):

@@ -30,10 +30,10 @@ def _has(program):
 
 
 class Hub:
-    def __init__(self, core=0, extra_args=(), env=None):
+    def __init__(self, core=0, extra_args=(), env=None, root=ROOT):
         self.dir = tempfile.TemporaryDirectory(prefix="agenthq-bench-")
         self.db = str(Path(self.dir.name) / "bench.db")
-        command = pinned([sys.executable, str(ROOT / "run.py"), "--port", "0", "--db", self.db,
+        command = pinned([sys.executable, str(Path(root) / "run.py"), "--port", "0", "--db", self.db,
                           "--log-level", "WARNING", *extra_args], core)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -42,7 +42,7 @@ class Hub:
             # burst no benchmark reaches keeps the limiter's cost in the figures, not its 429s.
             # Load generators open hundreds of sockets at once from one address: the cap on
             # unauthenticated connections per address (bench/attack.py keeps it) is lifted.
-            env={**os.environ, "AGENTHQ_REST_BURST": "100000000", "AGENTHQ_MAX_UNAUTHENTICATED": "0",
+            cwd=root, env={**os.environ, "AGENTHQ_REST_BURST": "100000000", "AGENTHQ_MAX_UNAUTHENTICATED": "0",
                  **(env or {})},
         )
         line = self.process.stdout.readline()

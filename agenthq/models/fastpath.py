@@ -72,6 +72,22 @@ def insert_many(model, names, rows):
     cursor.executemany(f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})', rows)
 
 
+def update_many(model, names, constants, rows):
+    """UPDATE rows by primary key with one executemany: each row is the values of `names`
+    then the key; `constants` (name: value) are the same for every row. A webhook records a
+    block of fifty deliveries in one statement instead of fifty."""
+    if not rows:
+        return
+    fields = model._meta.fields
+    param = database.obj.param
+    sets = [f'"{fields[name].column_name}" = {param}' for name in (*constants, *names)]
+    key = model._meta.primary_key.column_name
+    fixed = tuple(fields[name].db_value(value) for name, value in constants.items())
+    cursor = database.cursor()
+    cursor.executemany(f'UPDATE "{model._meta.table_name}" SET {", ".join(sets)} WHERE "{key}" = {param}',
+                       [fixed + tuple(row) for row in rows])
+
+
 def next_seq(org_id, count=1):
     """Reserve the next event seq of an organization; must run inside the write transaction."""
     # One statement that increments and reads: on PostgreSQL its row lock is held until the

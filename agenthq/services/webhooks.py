@@ -11,7 +11,9 @@ from datetime import datetime, timedelta, timezone
 from .. import events as event_kinds
 from ..clock import iso, iso_ago, now_iso, parse_iso
 from ..errors import NotFound, ValidationError
-from ..models import Channel, Event, Webhook, WebhookDelivery, new_id
+from peewee import fn
+
+from ..models import Channel, Event, Webhook, WebhookDelivery, insert_many, new_id, update_many
 from ..eventlog import newest_seq
 from . import activity
 from .common import paginate, require_admin
@@ -117,7 +119,7 @@ def log_test(webhook_id, org_id, delivery_id, body, timestamp, outcome):
 
 # -- the dispatcher's steps (each one short transaction on the writer) --------------------------
 
-def _selected(hook, row):
+def _selected(hook, row, channel_types):
     kind = event_kinds.EVENTS.get(row["type"])
     if kind is None or not kind.webhook or row["audience"] not in (event_kinds.ORG, event_kinds.CHANNEL):
         return False
@@ -125,83 +127,125 @@ def _selected(hook, row):
         return False
     if row["channel_id"]:
         # Only what every member may see: never a private or DM channel's events.
-        channel_type = Channel.select(Channel.type).where(Channel.id == row["channel_id"]).scalar()
-        if event_kinds.is_private(channel_type):  # a missing channel (None) counts as private
+        if row["channel_id"] not in channel_types:
+            channel_types[row["channel_id"]] = Channel.select(Channel.type).where(
+                Channel.id == row["channel_id"]).scalar()
+        if event_kinds.is_private(channel_types[row["channel_id"]]):  # a missing channel (None) counts as private
             return False
     return True
 
 
-def claim_due(lease_seconds, skip=()):
+def claim_due(lease_seconds, skip=(), batch=50):
     """Take the lease of every active webhook that has something due now and nobody holds;
-    return one job per webhook: (delivery id, webhook id, url, secret, body). A webhook's next
-    delivery is made from the log only once its previous one is delivered or failed, so its
-    receiver gets events in seq order."""
+    return (jobs, how many webhooks are active). A job is (webhook id, url, secret, deliveries)
+    with up to `batch` deliveries (id, event, event timestamp, body) in seq order; its sender
+    stops at the first failure, so a receiver gets events in seq order."""
     now = now_iso()
     until = iso_ago(-lease_seconds)
     jobs = []
-    free = Webhook.select().where(
-        Webhook.active & (Webhook.leased_until.is_null() | (Webhook.leased_until < now))
-    )
-    for hook in free:
-        if hook.id in skip:
+    active = Webhook.select().where(Webhook.active)
+    count = 0
+    for hook in active:
+        count += 1
+        if hook.id in skip or (hook.leased_until is not None and hook.leased_until >= now):
             continue
-        delivery = _next_delivery(hook, now)
-        if delivery is None:
+        deliveries = _due(hook, now, batch)
+        if not deliveries:
             continue
         taken = Webhook.update(leased_until=until).where(
             (Webhook.id == hook.id) & (Webhook.leased_until.is_null() | (Webhook.leased_until < now))
         ).execute()
         if taken:  # another process may have taken it between our read and this write
-            jobs.append((delivery.id, hook.id, hook.url, hook.secret, delivery.body))
-    return jobs, []
+            jobs.append((hook.id, hook.url, hook.secret, deliveries))
+    return (jobs, count), []
 
 
-def _next_delivery(hook, now):
-    pending = WebhookDelivery.select().where(
-        (WebhookDelivery.webhook_id == hook.id) & (WebhookDelivery.status == "pending")
-    ).order_by(WebhookDelivery.seq).first()
-    if pending is not None:
-        return pending if (pending.next_attempt_at or "") <= now else None
-    rows = Event.select().where((Event.org_id == hook.org_id) & (Event.seq > hook.cursor)).order_by(Event.seq).limit(200)
-    cursor = hook.cursor
-    found = None
-    for row in rows.dicts():
-        cursor = row["seq"]
-        if _selected(hook, row):
-            delivery_id = new_id()
-            found = WebhookDelivery.create(
-                id=delivery_id, webhook_id=hook.id, org_id=hook.org_id, event=row["type"], seq=row["seq"],
-                body=body_of(delivery_id, row["type"], hook.org_id, row["timestamp"], row["seq"], row["data"]),
-                event_timestamp=row["timestamp"], next_attempt_at=now, created_at=now,
-            )
-            break
-    if cursor != hook.cursor:
-        Webhook.update(cursor=cursor).where(Webhook.id == hook.id).execute()
+def _due(hook, now, batch):
+    """The webhook's next deliveries, oldest first: those pending (unless the first waits for
+    its retry time), then new ones made from the log after its cursor, `batch` at most."""
+    pending = list(WebhookDelivery.select(
+        WebhookDelivery.id, WebhookDelivery.event, WebhookDelivery.event_timestamp, WebhookDelivery.body,
+        WebhookDelivery.next_attempt_at,
+    ).where((WebhookDelivery.webhook_id == hook.id) & (WebhookDelivery.status == "pending"))
+        .order_by(WebhookDelivery.seq).limit(batch).tuples())
+    if pending and (pending[0][4] or "") > now:
+        return []
+    found = [row[:4] for row in pending]
+    if len(found) < batch:
+        found += _from_log(hook, now, batch - len(found))
     return found
 
 
-def record_attempt(delivery_id, webhook_id, outcome, retry_base):
-    """After one attempt: delivered, or retried after retry_base × 2^(attempt−1) ± 10 % (capped
-    at an hour) until 24 h after the event, then failed. Frees the webhook's lease."""
-    status, error, duration_ms = outcome
+def _from_log(hook, now, room):
+    """Make up to `room` deliveries from the events after the webhook's cursor (read a block at
+    a time) and move the cursor past every event looked at."""
+    rows = Event.select().where((Event.org_id == hook.org_id) & (Event.seq > hook.cursor)).order_by(Event.seq).limit(500)
+    cursor, made, channel_types = hook.cursor, [], {}
+    for row in rows.dicts():
+        if len(made) >= room:
+            break
+        cursor = row["seq"]
+        if _selected(hook, row, channel_types):
+            delivery_id = new_id()
+            body = body_of(delivery_id, row["type"], hook.org_id, row["timestamp"], row["seq"], row["data"])
+            made.append((delivery_id, row["type"], row["timestamp"], body, row["seq"]))
+    if made:
+        insert_many(WebhookDelivery, (
+            "id", "webhook_id", "org_id", "event", "seq", "body", "status", "attempts", "event_timestamp",
+            "next_attempt_at", "created_at",
+        ), [(d[0], hook.id, hook.org_id, d[1], d[4], d[3], "pending", 0, d[2], now, now) for d in made])
+    if cursor != hook.cursor:
+        Webhook.update(cursor=cursor).where(Webhook.id == hook.id).execute()
+    return [d[:4] for d in made]
+
+
+def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
+    """After a job's attempts, in one transaction: each delivered, or (the last one, where the
+    sender stopped) retried after retry_base × 2^(attempt−1) ± 10 % (capped at an hour) until
+    24 h after the event, then failed. If all went through and more is due, the lease is
+    renewed and the next deliveries returned (the same shape as a job's); otherwise the lease
+    is freed and None returned."""
     now = datetime.now(timezone.utc)
-    delivery = WebhookDelivery.get_or_none(WebhookDelivery.id == delivery_id)
-    if delivery is not None and delivery.status == "pending":
-        attempts = delivery.attempts + 1
-        fields = {"attempts": attempts, "last_attempt_at": iso(now), "response_status": status, "error": error,
-                  "duration_ms": duration_ms}
+    stamp = iso(now)
+    failed = False
+    found = {row[0]: row[1:] for row in WebhookDelivery.select(
+        WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.event_timestamp,
+    ).where(WebhookDelivery.id.in_([o[0] for o in outcomes]) & (WebhookDelivery.status == "pending")).tuples()}
+    delivered = []
+    for delivery_id, status, error, duration_ms in outcomes:
+        if delivery_id not in found:
+            continue
+        attempts, event_timestamp = found[delivery_id][0] + 1, found[delivery_id][1]
         if error is None:
-            fields.update(status="delivered", delivered_at=iso(now), next_attempt_at=None)
+            delivered.append((attempts, stamp, status, duration_ms, stamp, delivery_id))
+            continue
+        failed = True
+        fields = {"attempts": attempts, "last_attempt_at": stamp, "response_status": status, "error": error,
+                  "duration_ms": duration_ms}
+        wait = min(3600.0, retry_base * 2 ** (attempts - 1)) * random.uniform(0.9, 1.1)
+        retry_at = now + timedelta(seconds=wait)
+        if retry_at > parse_iso(event_timestamp) + timedelta(seconds=GIVE_UP_SECONDS):
+            fields.update(status="failed", next_attempt_at=None)
         else:
-            wait = min(3600.0, retry_base * 2 ** (attempts - 1)) * random.uniform(0.9, 1.1)
-            retry_at = now + timedelta(seconds=wait)
-            if retry_at > parse_iso(delivery.event_timestamp) + timedelta(seconds=GIVE_UP_SECONDS):
-                fields.update(status="failed", next_attempt_at=None)
-            else:
-                fields.update(next_attempt_at=iso(retry_at))
+            fields.update(next_attempt_at=iso(retry_at))
         WebhookDelivery.update(fields).where(WebhookDelivery.id == delivery_id).execute()
-    Webhook.update(leased_until=None).where(Webhook.id == webhook_id).execute()
-    return None, []
+    if delivered:  # one executemany for the block: most deliveries go through
+        update_many(WebhookDelivery, ("attempts", "last_attempt_at", "response_status", "duration_ms", "delivered_at"),
+                    {"status": "delivered", "error": None, "next_attempt_at": None}, delivered)
+    hook = Webhook.get_or_none(Webhook.id == webhook_id)
+    following = None
+    if hook is not None and hook.active and not failed:
+        following = _due(hook, stamp, batch) or None
+    Webhook.update(leased_until=iso_ago(-lease_seconds) if following else None).where(
+        Webhook.id == webhook_id).execute()
+    return following, []
+
+
+def held_seqs():
+    """{org_id: the lowest cursor of its active webhooks}: events after it are still owed to
+    a webhook, and the log keeps them (agenthq/upkeep.py, within its cap)."""
+    rows = Webhook.select(Webhook.org_id, fn.MIN(Webhook.cursor)).where(Webhook.active).group_by(Webhook.org_id)
+    return {org_id: cursor for org_id, cursor in rows.tuples()}
 
 
 def prune_deliveries():

@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -67,13 +68,21 @@ def check_url(url, allow_private):
         raise ValidationError("url", f"url refused: {error}") from None
 
 
+def _open(address, port, timeout):
+    sock = socket.create_connection((address, port), timeout)
+    # http.client sends the headers and the body in two writes: with Nagle's algorithm and the
+    # receiver's delayed ACK, every request on a kept-alive connection would wait ~40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host, port, address, timeout):
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _open(self._address, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -82,31 +91,104 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self._address = address
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _open(self._address, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def post(url, body, headers, allow_private, timeout=10.0):
-    """POST body once. Returns (response_status or None, error or None, duration_ms); success
-    is a 2xx (a 3xx is not followed, and counts as a failure)."""
-    started = time.monotonic()
-    try:
-        scheme, host, port, path, address = resolve(url, allow_private)
-        kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-        connection = kind(host, port, address, timeout)
+    """POST body once on a fresh connection (the test ping). Returns (response_status or None,
+    error or None, duration_ms); success is a 2xx (a 3xx is not followed, and counts as a
+    failure)."""
+    return Sender(allow_private, timeout).post(None, url, body, headers)
+
+
+class Sender:
+    """Deliveries' HTTP with one kept-alive connection per webhook: a receiver that keeps the
+    connection open is spared a TCP (and TLS) handshake per event. The guard still runs before
+    every attempt; an idle connection is reused only when it goes to the address just checked,
+    so a DNS answer that changed to a refused address gets no request on the old socket.
+    Thread-safe: one webhook has one delivery in flight, and its connection is taken out of
+    the pool while in use."""
+
+    def __init__(self, allow_private, timeout):
+        self.allow_private, self.timeout = allow_private, timeout
+        self._idle = {}  # key -> ((scheme, host, port, address), connection)
+        self._lock = threading.Lock()
+
+    def post(self, key, url, body, headers):
+        started = time.monotonic()
         try:
-            connection.request("POST", path, body=body, headers={"User-Agent": USER_AGENT, **headers})
-            response = connection.getresponse()
-            response.read(64 * 1024)  # enough to let the receiver finish; the rest is not ours to hold
-            status = response.status
-        finally:
+            scheme, host, port, path, address = resolve(url, self.allow_private)
+            target = (scheme, host, port, address)
+            connection = self._take(key, target)
+            reused = connection is not None
+            try:
+                if connection is None:
+                    connection = _connection(target, self.timeout)
+                try:
+                    status, keep = _exchange(connection, path, body, headers)
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    if not reused:
+                        raise
+                    # The receiver closed the idle connection between deliveries: once more on a
+                    # fresh one (the delivery id lets the receiver dedupe in the rare double).
+                    connection.close()
+                    connection = _connection(target, self.timeout)
+                    status, keep = _exchange(connection, path, body, headers)
+            except BaseException:
+                if connection is not None:
+                    connection.close()
+                raise
+            if keep and key is not None:
+                self._give_back(key, target, connection)
+            else:
+                connection.close()
+        except Refused as error:
+            return None, f"refused: {error}", _ms(started)
+        except (OSError, http.client.HTTPException) as error:
+            return None, f"{type(error).__name__}: {error}"[:500], _ms(started)
+        error = None if 200 <= status < 300 else f"receiver answered {status}"
+        return status, error, _ms(started)
+
+    def _take(self, key, target):
+        if key is None:
+            return None
+        with self._lock:
+            held = self._idle.pop(key, None)
+        if held is None:
+            return None
+        if held[0] != target:  # the URL changed or now resolves elsewhere
+            held[1].close()
+            return None
+        return held[1]
+
+    def _give_back(self, key, target, connection):
+        with self._lock:
+            old = self._idle.pop(key, None)
+            self._idle[key] = (target, connection)
+        if old is not None:
+            old[1].close()
+
+    def close(self):
+        with self._lock:
+            held, self._idle = list(self._idle.values()), {}
+        for _, connection in held:
             connection.close()
-    except Refused as error:
-        return None, f"refused: {error}", _ms(started)
-    except (OSError, http.client.HTTPException) as error:
-        return None, f"{type(error).__name__}: {error}"[:500], _ms(started)
-    error = None if 200 <= status < 300 else f"receiver answered {status}"
-    return status, error, _ms(started)
+
+
+def _connection(target, timeout):
+    scheme, host, port, address = target
+    kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+    return kind(host, port, address, timeout)
+
+
+def _exchange(connection, path, body, headers):
+    """(status, whether the connection may be kept for the next delivery)."""
+    connection.request("POST", path, body=body, headers={"User-Agent": USER_AGENT, **headers})
+    response = connection.getresponse()
+    response.read(64 * 1024)  # enough to let the receiver finish; the rest is not ours to hold
+    # A longer answer than we read, or a receiver that says close, ends the connection.
+    return response.status, response.isclosed() and not response.will_close
 
 
 def _ms(started):
