@@ -184,6 +184,10 @@ class Config:
         10, "first retry delay of a failed webhook delivery, seconds (doubled each attempt, capped at 1 h)",
         "AGENTHQ_WEBHOOK_RETRY_BASE", kind=float,
     )
+    webhook_backlog_max: float = _setting(
+        3 * 24 * 3600, "seconds the event log keeps events an active webhook has not delivered yet (older "
+        "ones are pruned and that webhook skips them)", "AGENTHQ_WEBHOOK_BACKLOG_MAX", kind=float,
+    )
     webhook_poll: float = _setting(
         0.5, "seconds between the webhook dispatcher's looks at the event log when idle",
         "AGENTHQ_WEBHOOK_POLL", kind=float,

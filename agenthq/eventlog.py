@@ -113,6 +113,18 @@ def logged(org_id, after, upto):
     return found
 
 
-def prune(older_than_iso):
-    """Forget events past the retention window; resume_floor() then asks for a resync."""
-    return EventRow.delete().where(EventRow.timestamp < older_than_iso).execute()
+def prune(older_than_iso, held=None, backlog_until_iso=None):
+    """Forget events past the retention window; resume_floor() then asks for a resync. held
+    ({org_id: seq}) keeps an organization's events after that seq, owed to a webhook that has
+    not reached them, unless they are older than backlog_until_iso (the cap: a receiver dead
+    for days must not keep the log growing forever)."""
+    old = EventRow.timestamp < older_than_iso
+    if not held:
+        return EventRow.delete().where(old).execute()
+    count = EventRow.delete().where(old & EventRow.org_id.not_in(list(held))).execute()
+    for org_id, seq in held.items():
+        owed = EventRow.seq > seq
+        if backlog_until_iso:
+            owed = owed & (EventRow.timestamp >= backlog_until_iso)
+        count += EventRow.delete().where(old & (EventRow.org_id == org_id) & ~owed).execute()
+    return count

@@ -86,7 +86,10 @@ class Upkeep:
                 await self.sweep()
                 if loop.time() >= next_prune:
                     next_prune = loop.time() + min(600, config.event_retention / 4)
-                    await self.hub.write(_prune, config.event_retention)
+                    skipped = await self.hub.write(_prune, config.event_retention, config.webhook_backlog_max)
+                    for webhook_id, cursor, floor in skipped:
+                        log.warning("webhook %s skips events %d..%d: pruned past AGENTHQ_WEBHOOK_BACKLOG_MAX "
+                                    "before it delivered them", webhook_id, cursor + 1, floor)
                     await self.hub.write(webhook_service.prune_deliveries)
             except Unavailable as error:  # reported where noticed; the next round retries
                 log.info("hub upkeep skipped a round: %s", error)
@@ -123,5 +126,8 @@ class Upkeep:
         return {*local, *await cluster.presence.connected_anywhere(quiet)}
 
 
-def _prune(retention_seconds):
-    return eventlog.prune(iso_ago(retention_seconds)), []
+def _prune(retention_seconds, backlog_seconds):
+    """Prune the log, keeping what active webhooks still owe (within the backlog cap); then
+    move the webhooks the cap left behind past the gap. Returns those skips."""
+    eventlog.prune(iso_ago(retention_seconds), webhook_service.held_seqs(), iso_ago(backlog_seconds))
+    return webhook_service.skip_pruned(), []

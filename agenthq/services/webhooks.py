@@ -14,7 +14,7 @@ from ..errors import NotFound, ValidationError
 from peewee import fn
 
 from ..models import Channel, Event, Webhook, WebhookDelivery, insert_many, new_id, update_many
-from ..eventlog import newest_seq
+from ..eventlog import newest_seq, resume_floor
 from . import activity
 from .common import paginate, require_admin
 
@@ -246,6 +246,19 @@ def held_seqs():
     a webhook, and the log keeps them (agenthq/upkeep.py, within its cap)."""
     rows = Webhook.select(Webhook.org_id, fn.MIN(Webhook.cursor)).where(Webhook.active).group_by(Webhook.org_id)
     return {org_id: cursor for org_id, cursor in rows.tuples()}
+
+
+def skip_pruned():
+    """Webhooks (active or paused) whose cursor is behind their organization's oldest logged
+    event jump to just before it, so the gap is said once (in the log) rather than silently.
+    [(webhook id, old cursor, new cursor)]."""
+    skipped = []
+    for hook in Webhook.select(Webhook.id, Webhook.org_id, Webhook.cursor):
+        floor = resume_floor(hook.org_id)
+        if hook.cursor < floor:
+            Webhook.update(cursor=floor).where((Webhook.id == hook.id) & (Webhook.cursor < floor)).execute()
+            skipped.append((hook.id, hook.cursor, floor))
+    return skipped
 
 
 def prune_deliveries():
