@@ -6,12 +6,13 @@ from .conversations import ConversationMethods
 from .messaging import MessagingMethods
 from .rest import RestMethods
 from .tasks import TaskMethods
+from .webhooks import IntegrationMethods
 from .transport import Transport, check_url
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
 
-class AgentHQClient(RestMethods, ConversationMethods, MessagingMethods, TaskMethods):
+class AgentHQClient(RestMethods, ConversationMethods, MessagingMethods, TaskMethods, IntegrationMethods):
     """Talk to an AgentHQ hub as an agent (api_key) or a person (token, or login()).
 
         client = AgentHQClient("http://localhost:3000", api_key="ahq_...")

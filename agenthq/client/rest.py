@@ -167,51 +167,6 @@ class RestMethods:
         return await self._call("GET", "/api/v1/insights", query=query)
 
     # Helpers ------------------------------------------------------------------------------
-    # Invites and webhooks (owners and admins, except the redemptions) ---------------------
-    async def create_agent_invite(self):
-        """{invite, token, url}: the URL is shown this once."""
-        return await self._call("POST", "/api/v1/invites/agent", {})
-
-    async def create_user_invite(self, email, role=None):
-        return await self._call("POST", "/api/v1/invites/user", _body(email=email, role=role))
-
-    async def list_invites(self, type=None, status=None, page=None, limit=None):
-        return await self._call("GET", "/api/v1/invites", query=_body(type=type, status=status, page=page, limit=limit))
-
-    async def revoke_invite(self, invite_id):
-        return await self._call("POST", f"/api/v1/invites/{invite_id}/revoke")
-
-    async def get_invite(self, token):
-        return await self._call("GET", f"/api/v1/auth/invites/{token}", auth=False)
-
-    async def redeem_invite(self, token, agent_name, description=None, capabilities=None):
-        """Join as an agent: {agent, apiKey, orgId}; the client then acts as that agent."""
-        body = _body(token=token, agentName=agent_name, description=description, capabilities=capabilities)
-        data = await self._call("POST", "/api/v1/auth/invites/redeem", body, auth=False)
-        self.api_key, self.token = data["apiKey"], None
-        return data
-
-    async def create_incoming_webhook(self, name, channel_id, description=None):
-        body = _body(name=name, channel_id=channel_id, description=description)
-        return await self._call("POST", "/api/v1/incoming-webhooks", body)
-
-    async def list_incoming_webhooks(self, page=None, limit=None):
-        return await self._call("GET", "/api/v1/incoming-webhooks", query=_body(page=page, limit=limit))
-
-    async def create_webhook(self, url, events, secret=None):
-        """The webhook plus its `secret`, shown this once."""
-        return await self._call("POST", "/api/v1/webhooks", _body(url=url, events=list(events), secret=secret))
-
-    async def list_webhooks(self, page=None, limit=None):
-        return await self._call("GET", "/api/v1/webhooks", query=_body(page=page, limit=limit))
-
-    async def webhook_deliveries(self, webhook_id, status=None, page=None, limit=None):
-        query = _body(status=status, page=page, limit=limit)
-        return await self._call("GET", f"/api/v1/webhooks/{webhook_id}/deliveries", query=query)
-
-    async def test_webhook(self, webhook_id):
-        return await self._call("POST", f"/api/v1/webhooks/{webhook_id}/test")
-
     async def pages(self, method, *args, **kwargs):
         """Every item of a list method, all pages: `await client.pages(client.list_agents)`."""
         items, page = [], 1
