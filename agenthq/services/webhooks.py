@@ -147,17 +147,33 @@ def claim_due(lease_seconds, skip=(), batch=50):
     count = 0
     for hook in active:
         count += 1
-        if hook.id in skip or (hook.leased_until is not None and hook.leased_until >= now):
+        if hook.id in skip or (hook.leased_until is not None and hook.leased_until >= now) or not _waiting(hook, now):
             continue
-        deliveries = _due(hook, now, batch)
-        if not deliveries:
-            continue
+        # The lease first, then the deliveries: two processes must never both make deliveries
+        # from the same cursor (on PostgreSQL the second UPDATE waits for the first to commit,
+        # then finds the lease taken).
         taken = Webhook.update(leased_until=until).where(
             (Webhook.id == hook.id) & (Webhook.leased_until.is_null() | (Webhook.leased_until < now))
         ).execute()
-        if taken:  # another process may have taken it between our read and this write
+        if not taken:
+            continue
+        hook = Webhook.get_by_id(hook.id)  # its cursor as the last holder left it
+        deliveries = _due(hook, now, batch)
+        if deliveries:
             jobs.append((hook.id, hook.url, hook.secret, deliveries))
+        else:
+            Webhook.update(leased_until=None).where(Webhook.id == hook.id).execute()
     return (jobs, count), []
+
+
+def _waiting(hook, now):
+    """A cheap look before taking a lease: a pending delivery, or an event after the cursor."""
+    first = WebhookDelivery.select(WebhookDelivery.next_attempt_at).where(
+        (WebhookDelivery.webhook_id == hook.id) & (WebhookDelivery.status == "pending")
+    ).order_by(WebhookDelivery.seq).limit(1).tuples().first()
+    if first is not None:
+        return (first[0] or "") <= now
+    return Event.select(Event.seq).where((Event.org_id == hook.org_id) & (Event.seq > hook.cursor)).exists()
 
 
 def _due(hook, now, batch):
@@ -239,6 +255,14 @@ def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
     Webhook.update(leased_until=iso_ago(-lease_seconds) if following else None).where(
         Webhook.id == webhook_id).execute()
     return following, []
+
+
+def release_leases():
+    """At the start of a hub that is alone on its database (SQLite: one process per file), any
+    lease is a previous run's, cut short by a crash: its webhook goes on now, not when the
+    lease lapses. (With several processes a lease may be a live neighbour's: it lapses.)"""
+    Webhook.update(leased_until=None).where(Webhook.leased_until.is_null(False)).execute()
+    return None, []
 
 
 def held_seqs():

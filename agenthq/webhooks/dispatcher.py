@@ -81,6 +81,11 @@ class Dispatcher:
         self.sender.close()
 
     async def _run(self):
+        if self.hub.cluster is None:
+            try:
+                await self.hub.write(webhooks.release_leases)
+            except Exception as error:  # then the leases lapse as they would
+                log.warning("webhook leases of the previous run not released: %r", error)
         while True:
             try:
                 jobs, active = await self.hub.write(

@@ -1,5 +1,7 @@
 """A real HTTP receiver for outgoing-webhook tests: a Tornado server on a free port of the
-test's loop that records every request and answers from a script of status codes."""
+test's loop that records every request and answers from a script of status codes; it can
+hold one request unanswered (`hold`: its index) until `release` is set, to catch a hub
+mid-delivery."""
 
 import asyncio
 
@@ -9,8 +11,9 @@ import tornado.web
 
 
 class Receiver:
-    def __init__(self, statuses=()):
+    def __init__(self, statuses=(), hold=None):
         self.statuses = list(statuses)  # answered in turn; then 200
+        self.hold, self.held, self.release = hold, asyncio.Event(), asyncio.Event()
         self.received = []  # (headers, body bytes)
         self._arrived = asyncio.Condition()
         receiver = self
@@ -21,9 +24,13 @@ class Receiver:
 
             async def post(self):
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
+                index = len(receiver.received)
                 receiver.received.append((dict(self.request.headers), self.request.body, status))
                 async with receiver._arrived:
                     receiver._arrived.notify_all()
+                if index == receiver.hold:
+                    receiver.held.set()
+                    await receiver.release.wait()
                 self.set_status(status)
                 self.finish("ok")
 
