@@ -38,6 +38,9 @@ PG_TESTS=(
   tests/test_cross_tenant.py tests/test_isolation.py tests/test_hostile_input.py tests/test_rate_limits.py
   tests/test_ws_smoke.py tests/test_ws_connect.py tests/test_ws_contract.py tests/test_ws_events.py
   tests/test_ws_messages.py tests/test_ws_limits.py tests/test_ws_presence.py tests/test_ws_resume.py
+  # Search, feed and insights (PostgreSQL full-text), and webhooks' leases and log retention.
+  tests/test_search_operators.py tests/test_search_unified.py tests/test_feed.py tests/test_insights.py
+  tests/test_webhooks.py tests/test_webhook_retention.py
 )
 
 step() { printf '\n==> %s\n' "$*"; }
