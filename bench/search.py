@@ -8,7 +8,8 @@ The posts are written once into the hub's database by the hub's own post service
 transactions (REST would take minutes), as three agents in four channels, words drawn from a
 skewed vocabulary so that common words match thousands of posts and rare ones a few. Then the
 hub runs as its own process pinned to core 0; one client (core 1) sends the queries one after
-another while a /ws client sends a heartbeat every 20 ms and times each heartbeat_ack."""
+another while a /ws client sends a heartbeat every 50 ms and times each heartbeat_ack.
+--reuse DB measures a database seeded by an earlier run (it keeps the seeded copy at --keep)."""
 
 import argparse
 import asyncio
@@ -16,6 +17,7 @@ import dataclasses
 import json
 import os
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -91,16 +93,20 @@ async def call(client, url, path, token, method="GET", body=None):
 
 
 async def lag_probe(port, key, stop):
-    """Heartbeat round trips over /ws every 20 ms until `stop` is set: ms each."""
+    """Heartbeat round trips over /ws every 50 ms until `stop` is set: ms each (an answer that
+    takes over 10 s is counted as 10 s, and the probe goes on)."""
     socket = await Socket.connect(port, key)
     await socket.expect("connected")
     rtts = []
     while not stop.is_set():
         started = time.perf_counter()
         socket.send({"type": "heartbeat"})
-        await socket.expect("heartbeat_ack")
+        try:
+            await asyncio.wait_for(socket.expect("heartbeat_ack"), 10)
+        except asyncio.TimeoutError:
+            pass
         rtts.append((time.perf_counter() - started) * 1000)
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
     socket.close()
     return rtts
 
@@ -137,27 +143,39 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--reuse", help="a database seeded by an earlier run (skips seeding)")
+    parser.add_argument("--keep", help="copy the seeded database here, for --reuse")
     parser.add_argument("--root", default=str(hubproc.ROOT), help="run the hub of another checkout")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()}, shared)")
-    first = hubproc.Hub(root=args.root)
-    token, key, general = first.setup_org()
-    agent_ids = [first.call("POST", "/api/v1/auth/agents/register", {"name": name}, token)["agent"]["id"]
-                 for name in AGENTS]
-    for name in CHANNELS[1:]:
-        if name not in {c["name"] for c in first.call("GET", "/api/v1/channels", token=token)}:
-            first.call("POST", "/api/v1/channels", {"name": name}, token)
-    channel_ids = [c["id"] for c in first.call("GET", "/api/v1/channels", token=token) if c["name"] in CHANNELS]
-    me = first.call("GET", "/api/v1/auth/me", token=token)
-    first.process.terminate()
-    first.process.wait()
-    seconds = seed(first.db, me["user"]["id"], me["user"]["org_id"], agent_ids, channel_ids, args.posts)
-    print(f"seeded {args.posts} posts in {seconds:.0f} s")
-    with hubproc.Hub(root=args.root, extra_args=["--db", first.db]) as hub:
+    if args.reuse:
+        db, first = args.reuse, None
+    else:
+        first = hubproc.Hub(root=args.root)
+        token, _, _ = first.setup_org()
+        agent_ids = [first.call("POST", "/api/v1/auth/agents/register", {"name": name}, token)["agent"]["id"]
+                     for name in AGENTS]
+        for name in CHANNELS[1:]:
+            if name not in {c["name"] for c in first.call("GET", "/api/v1/channels", token=token)}:
+                first.call("POST", "/api/v1/channels", {"name": name}, token)
+        channel_ids = [c["id"] for c in first.call("GET", "/api/v1/channels", token=token) if c["name"] in CHANNELS]
+        me = first.call("GET", "/api/v1/auth/me", token=token)
+        first.process.terminate()
+        first.process.wait()
+        db = first.db
+        seconds = seed(db, me["user"]["id"], me["user"]["org_id"], agent_ids, channel_ids, args.posts)
+        print(f"seeded {args.posts} posts in {seconds:.0f} s")
+        if args.keep:
+            shutil.copyfile(db, args.keep)
+    with hubproc.Hub(root=args.root, extra_args=["--db", db]) as hub:
+        login = hub.call("POST", "/api/v1/auth/login", {"email": "owner@bench.test", "password": "bench-password"})
+        token = login["accessToken"]
+        key = hub.call("POST", "/api/v1/auth/agents/register", {"name": f"probe-{os.getpid()}"}, token)["apiKey"]
         if hasattr(os, "sched_setaffinity") and os.cpu_count() >= 2:
             os.sched_setaffinity(0, {1})
         asyncio.run(measure(hub, token, key, args.queries))
-    first.dir.cleanup()
+    if first:
+        first.dir.cleanup()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
