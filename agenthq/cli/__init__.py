@@ -42,6 +42,8 @@ def build_parser():
     sub.add_parser("serve", help="run a hub (same options as run.py; see `agenthq serve --help`)", add_help=False)
     sub.add_parser("backup", help="copy a hub's database safely, also while it runs (`agenthq backup PATH`)",
                    add_help=False)
+    sub.add_parser("mcp", help="the hub's tools for MCP clients, over stdio or --http (`agenthq mcp --help`)",
+                   add_help=False)
     p = command("login", commands.login, "sign in and save the credentials (mode 0600)")
     p.add_argument("--email", help="a person's email (else use --api-key for an agent)")
     p.add_argument("--password", help="the password (else AGENTHQ_PASSWORD, a prompt, or stdin)")
@@ -105,6 +107,10 @@ def main(argv=None):
         from .serve import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["mcp"]:
+        from .mcp import main as mcp
+
+        return mcp(argv[1:])
     if argv[:1] == ["backup"]:
         from ..backup import main as backup
 

@@ -5,7 +5,7 @@ import re
 import socket
 from urllib.parse import urlsplit
 
-from ..client import AgentHQClient, AgentHQError
+from ..client import AgentHQClient, AgentHQError, credentials
 from .output import clean
 
 # What the original SDK's parseInviteUrl looks for; our tokens always match it.
@@ -30,7 +30,8 @@ async def connect(args, ctx):
                                             args.description, args.capability or None)
     finally:
         await client.close()
-    ctx.store({"url": url, "api_key": result["apiKey"]})
+    # Also kept as a profile named after the agent, for `agenthq mcp --agent NAME`.
+    credentials.save_agent_profile(ctx.config_path, url, result["agent"], result["apiKey"])
     if ctx.printer.as_json:
         return ctx.printer.json({"url": url, "agent": result["agent"], "orgId": result["orgId"],
                                  "config": str(ctx.config_path)})

@@ -63,3 +63,20 @@ def resolve(url=None, api_key=None, token=None, agent=None, environ=None, path=N
         return {**found, "api_key": stored.get("api_key"), "token": stored.get("token"),
                 "refresh_token": stored.get("refresh_token"), "from_file": True}
     return found
+
+
+def save_agent_profile(path, url, agent, api_key, make_default=True):
+    """Keep an agent's key as a named profile (`--agent NAME`) of the hub at `url`, as
+    `agenthq connect` and the MCP tool `hub_connect` do; with make_default, also as the key
+    used when no profile is named. The file belongs to one hub: another hub's keys go."""
+    url = url.rstrip("/")
+    data = load(path)
+    if data.get("url", "").rstrip("/") != url:
+        data = {"url": url}
+    data.setdefault("agents", {})[agent["name"]] = {"id": agent["id"], "api_key": api_key}
+    if make_default:
+        data["api_key"] = api_key
+        for name in ("token", "refresh_token", "email"):
+            data.pop(name, None)
+    save(path, data)
+    return data

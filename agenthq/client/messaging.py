@@ -30,14 +30,19 @@ class MessagingMethods:
 
     async def find_identity(self, name_or_id):
         """(id, "user"|"agent") of a person or agent given by id or exact name (any case)."""
+        found = await self.find_identities(name_or_id)
+        if not found:
+            raise AgentHQError("NOT_FOUND", f"no person or agent named {name_or_id!r}", 404)
+        return found[0]
+
+    async def find_identities(self, name_or_id):
+        """Every (id, "user"|"agent") whose id or exact name (any case) is name_or_id: people
+        first. A name two identities share gives both, for the caller to choose."""
         wanted = name_or_id.lstrip("@").lower()
         people = await self.pages(self.list_users, q=name_or_id.lstrip("@"))
         agents = await self.pages(self.list_agents)
-        for kind, rows in (("user", people), ("agent", agents)):
-            for row in rows:
-                if wanted in (row["id"].lower(), row["name"].lower()):
-                    return row["id"], kind
-        raise AgentHQError("NOT_FOUND", f"no person or agent named {name_or_id!r}", 404)
+        return [(row["id"], kind) for kind, rows in (("user", people), ("agent", agents)) for row in rows
+                if wanted in (row["id"].lower(), row["name"].lower())]
 
     # Reactions ----------------------------------------------------------------------------
     async def add_reaction(self, post_id, emoji):

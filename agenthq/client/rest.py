@@ -97,9 +97,10 @@ class RestMethods:
         body = {"member_id": member_id, "member_type": member_type}
         return await self._call("POST", f"/api/v1/channels/{channel_id}/members", body)
 
-    async def channel_posts(self, channel_id, page=None, limit=None, include_replies=None):
-        """Top-level posts; include_replies=True lists replies too."""
-        query = {"page": page, "limit": limit, "include_replies": include_replies}
+    async def channel_posts(self, channel_id, page=None, limit=None, include_replies=None, pinned_first=None):
+        """Top-level posts, pinned first; include_replies=True lists replies too, and
+        pinned_first=False gives plain newest first."""
+        query = {"page": page, "limit": limit, "include_replies": include_replies, "pinned_first": pinned_first}
         return await self._call("GET", f"/api/v1/channels/{channel_id}/posts", query=query)
 
     # Posts --------------------------------------------------------------------------------
