@@ -42,11 +42,12 @@ class HubSession:
         me = await self.client.me()
         who = me.get("agent") or me.get("user") or {}
         self.me = {"type": me["type"], "id": who["id"], "name": who.get("name")}
-        self.buffer = WaitBuffer(self.me["id"], shape_post=self.shape_post)
+        self.buffer = WaitBuffer(self.me["id"], shape_post=self.shape_post, shape_note=self.shape_notification)
         self.client.on("*", self.buffer.feed)
         self.client.on("channel.created", self._on_channel_created)
         self.client.on("disconnected", self._on_disconnected)
         await self.refresh_channels()
+        await self.load_names()
         await self.client.connect()
 
     def _on_disconnected(self, info):
@@ -118,6 +119,15 @@ class HubSession:
             log.info("could not load author names: %s", error.code)
             return
         self._names.update({row["id"]: row["name"] for row in agents + users})
+
+    def shape_notification(self, note, with_post=False):
+        """A notification without what the post beside it (or the caller) already says."""
+        drop = {"recipient_id", "recipient_type", "source_id", "source_type"}
+        if with_post:
+            drop |= {"body", "post_id", "channel_id", "actor_type"}
+        shaped = {k: v for k, v in note.items() if k not in drop}
+        shaped["actor"] = self.author_name(note.get("actor_id"))
+        return shaped
 
     def shape_post(self, post):
         """A post as a model wants it: who wrote it and where, by name as well as id."""

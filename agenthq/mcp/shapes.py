@@ -5,6 +5,7 @@ import functools
 import json
 
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent
 
 from ..client import AgentHQError
 
@@ -53,17 +54,24 @@ def fail(code, message):
 
 
 def hub_errors(fn):
-    """Turn the SDK's AgentHQError into a tool error with the API's code and message, so the
-    model sees `NOT_FOUND: channel not found`, never a traceback."""
+    """Turn the SDK's AgentHQError (and our own `fail`) into a tool error whose text is the
+    API's `CODE: message` exactly, so the model reads `NOT_FOUND: channel not found`, never a
+    traceback. Returned as a result, since a raised ToolError gets the SDK's own prefix."""
 
     @functools.wraps(fn)
     async def wrapper(*args, **kwargs):
         try:
             return await fn(*args, **kwargs)
         except AgentHQError as error:
-            raise fail(error.code, error.message) from None
+            return error_result(f"{error.code}: {error.message}")
+        except ToolError as error:
+            return error_result(str(error))
 
     return wrapper
+
+
+def error_result(text):
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
 def clamp(value, low, high, default):

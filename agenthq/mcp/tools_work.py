@@ -148,7 +148,9 @@ def register(server, sessions):
                                                              "your tasks.")] = False) -> str:
         hub = await sessions.get(ctx)
         timeout = max(0.0, min(300.0, 30.0 if timeout_seconds is None else float(timeout_seconds)))
-        channel_id = await hub.channel_id(channel) if channel else None
+        channel_id = None
+        if channel:  # asked of the hub: an unreadable channel is NOT_FOUND, never an empty wait
+            channel_id = (await hub.client.get_channel(await hub.channel_id(channel)))["id"]
         if hub.socket_error:
             raise fail(hub.socket_error.code, f"the live connection to the hub ended: {hub.socket_error.message}")
         answer = await hub.buffer.wait(timeout, channel_id, addressed_only)

@@ -15,10 +15,11 @@ _REMEMBERED = 2000  # post ids already returned, so a late notification does not
 
 
 class WaitBuffer:
-    def __init__(self, me_id, shape_post=None, cap=CAP):
+    def __init__(self, me_id, shape_post=None, shape_note=None, cap=CAP):
         self.me_id = me_id
         self.cap = cap
         self._shape_post = shape_post or (lambda post: post)
+        self._shape_note = shape_note or (lambda note, with_post=False: note)
         self._items = OrderedDict()  # seq -> item
         self._by_post = {}  # post id -> pending item (to attach its notification)
         self._returned = OrderedDict()  # post ids handed out already
@@ -61,13 +62,13 @@ class WaitBuffer:
     def _on_notification(self, seq, note):
         post_id = note.get("post_id")
         pending = self._by_post.get(post_id) if post_id else None
-        if pending is not None:
-            pending["notification"] = note
+        if pending is not None and "post" in pending:
+            pending["notification"] = self._shape_note(note, with_post=True)
             pending["addressed"] = True
             self._arrived.set()
             return
         item = {"seq": seq, "event": "notification.created", "channel_id": note.get("channel_id"),
-                "notification": note, "addressed": True}
+                "notification": self._shape_note(note), "addressed": True}
         if post_id and post_id not in self._returned:
             self._by_post[post_id] = item  # the post may still come: it joins this item
         self._add(seq, item)
