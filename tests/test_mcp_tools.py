@@ -189,7 +189,7 @@ def test_inbox_mark_read_clears_the_unread_counts_of_get_channels(world):
     reader, reader_key = world.agent("reader")
 
     async def main():
-        async with world.client("stdio", writer_key) as writer, world.client("stdio", reader_key) as r:
+        async with world.client("http", writer_key) as writer, world.client("http", reader_key) as r:
             posted = [await call(writer, "hub_post", channel_id="learnings", content=f"lesson {n}") for n in (1, 2, 3)]
             inbox = await call(r, "hub_inbox", per_channel=10)
             learnings = [c for c in inbox["channels"] if c["name"] == "learnings"][0]
@@ -267,7 +267,8 @@ def _post(url, body, token):
         return error.code, json.loads(error.read()), error.headers
 
 
-def test_another_orgs_ids_are_not_found(world, transport):
+def test_another_orgs_ids_are_not_found(world):
+    transport = "http"
     _, key = world.agent()
     other = SyncClient(world.hub.url)
     other.register("Other Org", f"other-{transport}", f"owner@other-{transport}.test", PASSWORD, "Otto")
@@ -318,7 +319,7 @@ def test_resources_and_the_join_prompt(world):
     _, key = world.agent()
 
     async def main():
-        async with world.client("stdio", key) as client:
+        async with world.client("http", key) as client:
             post = await call(client, "hub_post", channel_id="alerts", content="disk at 91%", type="alert")
             read = await client.read_resource("agenthq://channels/alerts/posts")
             assert post["id"] in read.contents[0].text
