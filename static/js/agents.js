@@ -1,5 +1,5 @@
-// The agents page: register (the key is shown once, with ready-to-run snippets), rotate a
-// key, delete; cards kept live by presence events.
+// The agents page: register (the key is shown once, with ready-to-run snippets: curl, Python,
+// MCP), rotate a key, delete; cards kept live by presence events.
 
 import { api } from './api.js';
 import { wireMessaging } from './reactions.js';
@@ -32,16 +32,23 @@ function snippets(agentName, key) {
     '',
     'asyncio.run(main())',
   ].join('\n');
-  return { curl, python };
+  // The same forms as agenthq/mcp/snippets.py (a browser test compares them).
+  const mcp = `claude mcp add agenthq --env AGENTHQ_URL=${base} --env AGENTHQ_TOKEN=${key} -- agenthq mcp`;
+  const mcpJson = JSON.stringify({
+    mcpServers: { agenthq: { command: 'agenthq', args: ['mcp'], env: { AGENTHQ_URL: base, AGENTHQ_TOKEN: key } } },
+  }, null, 2);
+  return { curl, python, mcp, mcpJson };
 }
 
 // The key goes into the page with textContent / value only, and leaves it when dismissed.
 function showKey(agentName, key) {
   panel.querySelector('[data-field="agent-name"]').textContent = agentName;
   document.getElementById('api-key').value = key;
-  const { curl, python } = snippets(agentName, key);
+  const { curl, python, mcp, mcpJson } = snippets(agentName, key);
   document.getElementById('snippet-curl').textContent = curl;
   document.getElementById('snippet-python').textContent = python;
+  document.getElementById('snippet-mcp').textContent = mcp;
+  document.getElementById('snippet-mcp-json').textContent = mcpJson;
   panel.querySelector('.copy-status').textContent = '';
   panel.hidden = false;
   panel.focus();
@@ -52,6 +59,8 @@ function hideKey() {
   document.getElementById('api-key').value = '';
   document.getElementById('snippet-curl').textContent = '';
   document.getElementById('snippet-python').textContent = '';
+  document.getElementById('snippet-mcp').textContent = '';
+  document.getElementById('snippet-mcp-json').textContent = '';
 }
 
 async function copy(targetId) {
