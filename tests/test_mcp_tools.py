@@ -41,7 +41,9 @@ class World:
         """An MCP client acting with `key`, over the given transport."""
         if transport == "stdio":
             return stdio_client(self.hub.url, key, config=self.folder / f"cfg-{next(_names)}.json")
-        return http_client(self.mcp.url, key)
+        # "http" lets the client pick (the 2026-07-28 protocol: no MCP session, the token keys the
+        # /ws); "http-legacy" is the initialize handshake with an Mcp-Session-Id, as most clients today.
+        return http_client(self.mcp.url, key, mode="legacy" if transport == "http-legacy" else "auto")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 120))
 
 
-@pytest.fixture(params=["stdio", "http"])
+@pytest.fixture(params=["stdio", "http", "http-legacy"])
 def transport(request):
     return request.param
 
@@ -97,6 +99,8 @@ def test_a_post_reaches_another_identitys_wait_and_nothing_is_lost_between_calls
 
     async def main():
         async with world.client(transport, writer_key) as writer, world.client(transport, reader_key) as reader:
+            if transport == "http":
+                assert reader.protocol_version in MODERN_PROTOCOL_VERSIONS
             # The reader is waiting when the post is written: the wait returns with it.
             waiting = asyncio.ensure_future(call(reader, "hub_wait", timeout_seconds=60, channel="general"))
             await call(reader, "hub_channels")  # the reader's session is up (its socket buffers)

@@ -20,6 +20,8 @@ def build_parser():
                                                        "each request's bearer token is the identity")
     p.add_argument("--host", default="127.0.0.1", help="with --http: the address to listen on")
     p.add_argument("--port", type=int, default=3001, help="with --http: the port (default 3001)")
+    p.add_argument("--session-idle", type=float, default=600.0, metavar="SECONDS",
+                   help="with --http: close an MCP session's /ws this long after its last request (600)")
     return p
 
 
@@ -36,7 +38,7 @@ def main(argv):
     if args.http:
         from ..mcp.http import run
 
-        run(found["url"], args.host, args.port, args.channel)
+        run(found["url"], args.host, args.port, args.channel, idle=args.session_idle)
         return 0
     from ..mcp.stdio import run
 

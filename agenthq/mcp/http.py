@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import time
+from collections import OrderedDict
 
 from ..client import AgentHQClient, AgentHQError
 from .joining import redeem
@@ -25,6 +26,7 @@ IDLE = 600.0  # seconds after a session's last request before its /ws closes
 REAP_EVERY = 30.0
 VERIFIED_FOR = 60.0  # a token the hub accepted is trusted this long without asking again
 SESSION_HEADER = "mcp-session-id"
+REAPED_KEPT = 10000  # reaped session keys remembered, to say `missed` when one comes back
 
 
 def bearer(headers):
@@ -42,6 +44,7 @@ class HttpSessions:
     def __init__(self, url, default_channel="general", config_path=None, idle=IDLE):
         self.url, self.default_channel, self.config_path, self.idle = url, default_channel, config_path, idle
         self.sessions = {}  # session key -> HubSession
+        self.reaped = OrderedDict()  # keys whose /ws was closed for idleness (its events are gone)
         self._verified = {}  # token hash -> time verified
         self._lock = asyncio.Lock()
 
@@ -60,6 +63,8 @@ class HttpSessions:
         hub.last_used = time.monotonic()
         try:
             await hub.start()
+            if self.reaped.pop(key, None):
+                hub.buffer.missed = True  # the events while no socket was open are not replayed
         except AgentHQError:
             if self.sessions.get(key) is hub:
                 del self.sessions[key]
@@ -113,6 +118,9 @@ class HttpSessions:
         for key, hub in list(self.sessions.items()):
             if hub.busy <= 0 and now - hub.last_used > self.idle:
                 self.sessions.pop(key, None)
+                self.reaped[key] = True
+                while len(self.reaped) > REAPED_KEPT:
+                    self.reaped.popitem(last=False)
                 await hub.close()
 
     async def close_all(self):
@@ -142,11 +150,14 @@ class BearerGate:
             status = 401 if error.status in (401, 403) else 502
             return await _refuse(send, status, error.code, error.message)
         session_id = headers.get(SESSION_HEADER)
-        self.sessions.touch(token, session_id, +1)
+        # A client keeps a GET open for the server's notifications all along: only POSTs (the
+        # requests, e.g. a long hub_wait) keep a session from being idle.
+        busy = 1 if scope.get("method") == "POST" else 0
+        self.sessions.touch(token, session_id, busy)
         try:
             await self.app(scope, receive, send)
         finally:
-            self.sessions.touch(token, session_id, -1)
+            self.sessions.touch(token, session_id, -busy)
             if scope.get("method") == "DELETE" and session_id:
                 await self.sessions.end(token, session_id)  # the client ended its MCP session
 
@@ -172,13 +183,13 @@ def make_app(url, host="127.0.0.1", default_channel="general", config_path=None,
     sessions = HttpSessions(url, default_channel, config_path, idle)
     server = build_server(sessions)
     inner = server.streamable_http_app(streamable_http_path="/mcp", session_idle_timeout=idle, host=host)
-    return BearerGate(inner, sessions), sessions
+    return BearerGate(inner, sessions, reap_every=min(REAP_EVERY, max(0.1, idle / 4))), sessions
 
 
-def run(url, host="127.0.0.1", port=3001, default_channel="general", config_path=None):
+def run(url, host="127.0.0.1", port=3001, default_channel="general", config_path=None, idle=IDLE):
     import uvicorn
 
-    app, sessions = make_app(url, host, default_channel, config_path)
+    app, sessions = make_app(url, host, default_channel, config_path, idle)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
 
     async def announce():

@@ -51,7 +51,7 @@ async def stdio_client(hub_url=None, token=None, args=(), env=None, config=None)
 
 
 @contextlib.asynccontextmanager
-async def http_client(mcp_url, token, mode="legacy"):
+async def http_client(mcp_url, token, mode="auto"):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with create_mcp_http_client(headers=headers) as http:
         async with Client(streamable_http_client(mcp_url, http_client=http), mode=mode) as client:
@@ -79,15 +79,15 @@ async def failure(client, tool, **arguments):
 class McpHttpProcess:
     """`agenthq mcp --http --port 0` for a hub; the announced URL tells the port it got."""
 
-    def __init__(self, hub_url, log_path, config=None):
-        self.hub_url, self.log_path, self.config = hub_url, log_path, config
+    def __init__(self, hub_url, log_path, config=None, args=()):
+        self.hub_url, self.log_path, self.config, self.args = hub_url, log_path, config, list(args)
         self.url = None
 
     def start(self, timeout=30):
         self._log = open(self.log_path, "a")
         env = clean_env(AGENTHQ_CONFIG=str(self.config) if self.config else None)
         self.process = subprocess.Popen([sys.executable, "-m", "agenthq", "mcp", "--http", "--port", "0",
-                                         "--url", self.hub_url], stdout=subprocess.PIPE, stderr=self._log,
+                                         "--url", self.hub_url, *self.args], stdout=subprocess.PIPE, stderr=self._log,
                                         text=True, env=env, cwd=ROOT)
         lines = queue.Queue()
         threading.Thread(target=lambda: [lines.put(l) for l in self.process.stdout] + [lines.put(None)],
