@@ -32,7 +32,7 @@ async def agent_loop(mcp, rounds=10):
         got = await call(mcp, "hub_wait", timeout_seconds=60)
         for item in got["items"]:
             post = item.get("post")
-            if post and post["type"] == "question" and item.get("notification"):
+            if post and post["type"] == "question":
                 thread = await call(mcp, "hub_thread", post_id=post["id"])
                 reply = await call(mcp, "hub_collaborate", action="answer", parent_id=thread["root"]["id"],
                                    content=f"Looked into it: {thread['root']['content'].lower()} -> yes")

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from agenthq.client import SyncClient
+from agenthq.client import AgentHQClient, SyncClient
 from tests.support import HubProcess
 from tests.support.mcp import McpHttpProcess, call, clean_env, failure, http_client, stdio_client, stdio_params
 
@@ -49,7 +49,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mcp-hub")
-    with HubProcess(folder / "hub.db", log=folder / "hub.log") as hub:
+    # One writer floods 1,010 posts for the buffer cap test: above the REST burst per identity.
+    with HubProcess(folder / "hub.db", log=folder / "hub.log", env={"AGENTHQ_REST_BURST": "100000"}) as hub:
         mcp = McpHttpProcess(hub.url, folder / "mcp.log", config=folder / "http-profiles.json").start()
         made = World(hub, mcp, folder)
         try:
@@ -372,3 +373,39 @@ def test_connect_with_an_invite_lists_the_tools_and_keeps_the_key_out_of_the_ans
     run(main())
     saved = json.loads(config.read_text())
     assert saved["agents"]["newcomer"]["api_key"].startswith("ahq_") and saved["url"] == world.hub.url
+
+
+def test_past_1000_unreturned_items_the_oldest_drop_and_missed_says_so(world):
+    _, writer_key = world.agent("flood")
+    _, reader_key = world.agent("reader")
+
+    async def main():
+        writer = AgentHQClient(world.hub.url, api_key=writer_key)
+        try:
+            async with world.client("http", reader_key) as reader:
+                await call(reader, "hub_channels")  # the reader's socket is up and buffering
+                channel = await writer.channel_id("general")
+                posted = []
+                for start in range(0, 1010, 20):  # in order: 20 at a time, each batch after the last
+                    batch = await asyncio.gather(*(writer.create_post(channel, f"flood {n}")
+                                                   for n in range(start, min(start + 20, 1010))))
+                    posted += sorted(batch, key=lambda p: p["seq"])
+                # The sentinel goes to another channel, after all of them: a wait for that
+                # channel returns once every flood post has reached the buffer (one socket,
+                # events in seq order).
+                sentinel = await writer.create_post(await writer.channel_id("updates"), "sentinel")
+                got = await call(reader, "hub_wait", timeout_seconds=60, channel="updates")
+                assert [i["post"]["id"] for i in got["items"]] == [sentinel["id"]] and got["missed"] is True
+                # 1,011 items came while nobody took any: the 11 oldest were dropped; the rest
+                # arrive once each, in order, 50 at most a call, and missed is not said again.
+                seen = []
+                while len(seen) < 999:
+                    got = await call(reader, "hub_wait", timeout_seconds=60)
+                    assert len(got["items"]) <= 50 and got["missed"] is False
+                    seen += [i["post"]["id"] for i in got["items"]]
+                assert seen == [p["id"] for p in posted[11:]]
+                assert (await call(reader, "hub_wait", timeout_seconds=0))["items"] == []
+        finally:
+            await writer.close()
+
+    run(main())
