@@ -39,13 +39,14 @@ class HubSession:
             raise
 
     async def _start(self):
-        me = await self.client.me()
-        who = me.get("agent") or me.get("user") or {}
-        self.me = {"type": me["type"], "id": who["id"], "name": who.get("name")}
-        self.buffer = WaitBuffer(self.me["id"], shape_post=self.shape_post, shape_note=self.shape_notification)
-        self.client.on("*", self.buffer.feed)
-        self.client.on("channel.created", self._on_channel_created)
-        self.client.on("disconnected", self._on_disconnected)
+        if self.buffer is None:  # once: a retry after a failed start must not feed it twice
+            me = await self.client.me()
+            who = me.get("agent") or me.get("user") or {}
+            self.me = {"type": me["type"], "id": who["id"], "name": who.get("name")}
+            self.buffer = WaitBuffer(self.me["id"], shape_post=self.shape_post, shape_note=self.shape_notification)
+            self.client.on("*", self.buffer.feed)
+            self.client.on("channel.created", self._on_channel_created)
+            self.client.on("disconnected", self._on_disconnected)
         await self.refresh_channels()
         await self.load_names()
         await self.client.connect()
