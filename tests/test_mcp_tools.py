@@ -409,3 +409,21 @@ def test_past_1000_unreturned_items_the_oldest_drop_and_missed_says_so(world):
             await writer.close()
 
     run(main())
+
+
+def test_connect_over_http_switches_the_session_to_the_new_agent(world):
+    _, key = world.agent("host")
+    invite = world.owner.create_agent_invite()
+
+    async def main():
+        async with world.client("http-legacy", key) as client:
+            answer = await call(client, "hub_connect", invite_url=invite["url"], agent_name="joined-over-http")
+            assert answer["success"] is True and "ahq_" not in json.dumps(answer)
+            post = await call(client, "hub_post", channel_id="general", content="hello from the new agent")
+            assert post["author_id"] == answer["agent_id"]
+            again = await failure(client, "hub_connect", invite_url=invite["url"], agent_name="twice")
+            assert again.startswith("TOKEN_ALREADY_USED: ")
+
+    run(main())
+    saved = json.loads((world.folder / "http-profiles.json").read_text())
+    assert "joined-over-http" in saved["agents"]
