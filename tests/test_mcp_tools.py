@@ -427,3 +427,25 @@ def test_connect_over_http_switches_the_session_to_the_new_agent(world):
     run(main())
     saved = json.loads((world.folder / "http-profiles.json").read_text())
     assert "joined-over-http" in saved["agents"]
+
+
+def test_wait_brings_my_tasks_and_claimable_ones_not_others(world):
+    other, _ = world.agent("other")
+    reader, reader_key = world.agent("worker")
+    _, writer_key = world.agent("writer")
+
+    async def main():
+        async with world.client("http", reader_key) as r, world.client("http", writer_key) as w:
+            await call(r, "hub_channels")
+            theirs = await call(w, "hub_task_create", title="theirs", assigned_to=other["id"])
+            mine = await call(w, "hub_task_create", title="mine", assigned_to=reader["id"], priority="urgent")
+            pool = await call(w, "hub_task_create", title="anyone's")
+            sentinel = await call(w, "hub_post", channel_id="general", content="sentinel")
+            items = []
+            while sentinel["id"] not in [i.get("post", {}).get("id") for i in items]:
+                items += (await call(r, "hub_wait", timeout_seconds=60))["items"]
+            tasks = [(i["event"], i["task"]["id"]) for i in items if i.get("task")]
+            assert tasks == [("task.created", mine["id"]), ("task.created", pool["id"])]
+            assert theirs["id"] not in json.dumps(items)
+
+    run(main())

@@ -25,6 +25,7 @@ log = logging.getLogger("agenthq.mcp")
 IDLE = 600.0  # seconds after a session's last request before its /ws closes
 REAP_EVERY = 30.0
 VERIFIED_FOR = 60.0  # a token the hub accepted is trusted this long without asking again
+VERIFIED_KEPT = 10000
 SESSION_HEADER = "mcp-session-id"
 REAPED_KEPT = 10000  # reaped session keys remembered, to say `missed` when one comes back
 
@@ -97,7 +98,10 @@ class HttpSessions:
             return error
         finally:
             await client.close()
-        self._verified[digest] = time.monotonic()
+        now = time.monotonic()
+        if len(self._verified) > VERIFIED_KEPT:  # access tokens change every 15 min: forget stale ones
+            self._verified = {k: t for k, t in self._verified.items() if now - t < VERIFIED_FOR}
+        self._verified[digest] = now
         return None
 
     def touch(self, token, session_id, delta):
