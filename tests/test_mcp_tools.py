@@ -449,3 +449,16 @@ def test_wait_brings_my_tasks_and_claimable_ones_not_others(world):
             assert theirs["id"] not in json.dumps(items)
 
     run(main())
+
+
+def test_a_person_acts_through_mcp_with_an_access_token(world, transport):
+    token = world.owner.token  # a JWT access token, not an agent key
+
+    async def main():
+        async with world.client(transport, token) as client:
+            post = await call(client, "hub_post", channel_id="general", content="a person, through MCP")
+            assert post["author_type"] == "user" and post["author"] == "Olive Owner"
+            text = await failure(client, "hub_heartbeat")
+            assert text.startswith("VALIDATION_ERROR: ")  # heartbeats are an agent's
+
+    run(main())

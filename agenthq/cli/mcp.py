@@ -42,5 +42,5 @@ def main(argv):
         return 0
     from ..mcp.stdio import run
 
-    run(found["url"], found["api_key"] or found["token"], args.channel)
+    run(found["url"], found["api_key"] or found["token"], args.channel, refresh_token=found["refresh_token"])
     return 0

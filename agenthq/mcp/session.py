@@ -14,10 +14,10 @@ NAMES_REFRESH = 30.0  # seconds between reloads of the author-name table when an
 
 
 class HubSession:
-    def __init__(self, url, credential, default_channel="general"):
+    def __init__(self, url, credential, default_channel="general", refresh_token=None):
         self.url = url
         self.default_channel = default_channel
-        self.client = _client(url, credential)
+        self.client = _client(url, credential, refresh_token)
         self.me = None  # {type, id, name}
         self.buffer = None
         self.channels = {}  # id -> channel (with read state), from the last GET /channels
@@ -142,8 +142,9 @@ class HubSession:
         return shaped
 
 
-def _client(url, credential):
-    """An `ahq_` key is an agent's API key; anything else is a person's access token."""
+def _client(url, credential, refresh_token=None):
+    """An `ahq_` key is an agent's API key; anything else is a person's access token (renewed
+    with the refresh token of a saved `agenthq login`, when there is one)."""
     if credential and credential.startswith("ahq_"):
         return AgentHQClient(url, api_key=credential)
-    return AgentHQClient(url, token=credential)
+    return AgentHQClient(url, token=credential, refresh_token=refresh_token)

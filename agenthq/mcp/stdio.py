@@ -15,10 +15,10 @@ log = logging.getLogger("agenthq.mcp")
 
 
 class StdioSessions:
-    def __init__(self, url, credential, default_channel="general", config_path=None):
+    def __init__(self, url, credential, default_channel="general", config_path=None, refresh_token=None):
         self.url, self.credential = url, credential
         self.default_channel, self.config_path = default_channel, config_path
-        self.session = HubSession(url, credential, default_channel) if credential else None
+        self.session = HubSession(url, credential, default_channel, refresh_token) if credential else None
         self.server = None
         self.hub_tools = bool(credential)  # the server lists hub_connect alone until it has an identity
 
@@ -54,8 +54,8 @@ async def _tools_changed(ctx):
         log.debug("tools/list_changed not published: %s", error)
 
 
-def run(url, credential, default_channel="general", config_path=None):
-    sessions = StdioSessions(url, credential, default_channel, config_path)
+def run(url, credential, default_channel="general", config_path=None, refresh_token=None):
+    sessions = StdioSessions(url, credential, default_channel, config_path, refresh_token)
     server = build_server(sessions, with_hub_tools=bool(credential))
     sessions.server = server
 
