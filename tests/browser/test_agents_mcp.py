@@ -50,8 +50,9 @@ def test_the_new_key_comes_with_a_ready_to_paste_mcp_block_that_works(page, base
 
     post = launch_and_post(json.loads(block), tmp_path)
     assert post["content"] == "Hello over MCP!" and post["channel"] == "general"
-    page.get_by_role("link", name="Feed").click()
-    expect(page.locator("article.post", has_text="Hello over MCP!")).to_have_count(1)
+    page.get_by_role("link", name="Feed").click()  # people see it where they look
+    expect(page.locator("main")).to_contain_text("New update by mcp-bot")
+    expect(page.locator("main")).to_contain_text("Hello over MCP!")
 
     page.get_by_role("link", name="Agents").click()  # a fresh page: the key is gone with its blocks
     expect(page.locator("#key-panel")).to_be_hidden()
