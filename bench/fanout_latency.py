@@ -1,94 +1,136 @@
-"""Publish-to-receive latency: posts go in through the REST API at a fixed rate; N
-WebSocket subscribers of the channel (in a separate process, on the other core) note when
-each arrives. Usage: python bench/fanout_latency.py --subscribers 1000 --rate 20 --posts 200"""
+"""Publish-to-receive latency: posts go in through the REST API at a fixed rate, each carrying
+its send time (CLOCK_MONOTONIC); N WebSocket subscribers of the channel, held by the C load
+client (bench/wsload.c) on the other core, note when each arrives. `busy=True` adds what a
+working hub also does meanwhile: N agents (one key each, so the channel has N members), 10
+outgoing webhooks on post.created (one of them a receiver that accepts and never answers) and
+an `@channel` post every 10 s, whose N notifications go out with the posts.
+
+Usage: python bench/fanout_latency.py --subscribers 1000 --rate 20 --posts 200 [--busy]"""
 
 import argparse
-import asyncio
 import http.client
+import http.server
 import json
-import statistics
-import subprocess
+import socket
 import sys
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hubproc import Hub, cores, percentile, pinned  # noqa: E402
-from wsclient import FrameReader, Socket  # noqa: E402
+from hubproc import WS_LOAD_ENV, Hub, cores  # noqa: E402
+from loadclient import LoadClient  # noqa: E402
+
+SHOUT_EVERY = 10.0  # seconds between @channel posts in the busy run
+WEBHOOKS = 10
 
 
-async def subscribers(port, key, channel, count, expected):
-    """Runs in the load-generator process: connect, subscribe, report latencies as JSON."""
-    sockets = []
-    for start in range(0, count, 200):
-        batch = await asyncio.gather(*(Socket.connect(port, key) for _ in range(start, min(count, start + 200))))
-        sockets.extend(batch)
-    for socket in sockets:
-        socket.send({"type": "subscribe", "channel": channel})
-    for socket in sockets:
-        await socket.expect("subscribed")
-    print("ready", flush=True)
-    latencies = []
-    expected_total = expected * len(sockets)
-    done = asyncio.get_running_loop().create_future()
-    marker = b'"content":"sent '
+class Receivers:
+    """A threaded webhook receiver answering 200 and a dead one: a listening socket nobody
+    accepts from, so deliveries to it hang until the hub's timeout."""
 
-    def on_text(buffer, start, end):
-        now = time.perf_counter()
-        # A byte search, not json.loads: the generator must stay cheaper than the hub.
-        mark = buffer.find(marker, start, end)
-        if mark >= 0:
-            begin = mark + len(marker)
-            latencies.append(now - float(buffer[begin:buffer.index(b'"', begin)]))
-            if len(latencies) == expected_total:
-                done.set_result(None)
+    def __init__(self):
+        self.received = 0
 
-    for socket in sockets:
-        FrameReader.attach(socket, on_text)
-    await done
-    print(json.dumps(latencies), flush=True)
+        receivers = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receivers.received += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.dead = socket.socket()
+        self.dead.bind(("127.0.0.1", 0))
+        self.dead.listen(1)
+
+    def urls(self, count):
+        live = f"http://127.0.0.1:{self.server.server_address[1]}/in"
+        return [live] * (count - 1) + [f"http://127.0.0.1:{self.dead.getsockname()[1]}/in"]
+
+    def close(self):
+        self.server.shutdown()
+        self.dead.close()
 
 
-def run(subscriber_count, rate, posts):
-    with Hub(core=0) as hub:
-        _, key, general = hub.setup_org()
-        child = subprocess.Popen(
-            pinned([sys.executable, __file__, "--child", str(hub.port), key, general, str(subscriber_count),
-                    str(posts)], 1),
-            stdout=subprocess.PIPE, text=True,
-        )
-        assert child.stdout.readline().strip() == "ready"
-        connection = http.client.HTTPConnection("127.0.0.1", hub.port)
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        interval, next_at = 1.0 / rate, time.perf_counter()
-        for _ in range(posts):
-            next_at += interval
-            body = json.dumps({"channel_id": general, "content": f"sent {time.perf_counter():.6f}"})
-            connection.request("POST", "/api/v1/posts", body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            time.sleep(max(0.0, next_at - time.perf_counter()))
-        latencies = json.loads(child.stdout.readline())
-        child.wait(30)
-        return latencies
+def run(subscriber_count, rate, posts, busy=False):
+    """One run: a dict with the client's p50/p90/p99/max (seconds), received/expected, its CPU
+    seconds, and the hub's CPU share over the run."""
+    env = dict(WS_LOAD_ENV)
+    receivers = None
+    if busy:
+        env.update(AGENTHQ_WEBHOOK_ALLOW_PRIVATE="1", AGENTHQ_WEBHOOK_TIMEOUT="5")
+    with Hub(core=0, env=env) as hub:
+        owner, key, general = hub.setup_org()
+        tokens = [key]
+        if busy:
+            tokens += [hub.call("POST", "/api/v1/auth/agents/register", {"name": f"member-{n}"}, owner)["apiKey"]
+                       for n in range(subscriber_count - 1)]
+            receivers = Receivers()
+            for url in receivers.urls(WEBHOOKS):
+                hub.call("POST", "/api/v1/webhooks", {"url": url, "events": ["post.created"]}, owner)
+        try:
+            with LoadClient("latency", hub.port, general, tokens, subscriber_count, posts) as client:
+                client.wait_ready()
+                connection = http.client.HTTPConnection("127.0.0.1", hub.port)
+                headers = {"Content-Type": "application/json"}
+
+                def post(token, content):
+                    connection.request("POST", "/api/v1/posts", body=json.dumps({"channel_id": general, "content": content}),
+                                       headers={**headers, "Authorization": f"Bearer {token}"})
+                    response = connection.getresponse()
+                    response.read()
+                    if response.status != 201:
+                        raise RuntimeError(f"POST /posts answered {response.status}")
+
+                cpu0, started = hub.cpu_seconds(), time.monotonic()
+                interval, next_at = 1.0 / rate, time.monotonic()
+                next_shout, shouts = (started + SHOUT_EVERY / 2 if busy else float("inf")), 0
+                for _ in range(posts):
+                    next_at += interval
+                    post(key, f"sent {time.monotonic():.6f}")
+                    if time.monotonic() >= next_shout:
+                        post(owner, f"shout {shouts} @channel the release is at noon")
+                        shouts += 1
+                        next_shout += SHOUT_EVERY
+                    time.sleep(max(0.0, next_at - time.monotonic()))
+                client.say("end")
+                result = client.result()
+                result["hub_share"] = (hub.cpu_seconds() - cpu0) / (time.monotonic() - started)
+                result["shouts"] = shouts
+        finally:
+            if receivers:
+                result_received = receivers.received
+                receivers.close()
+    if receivers:
+        result["webhook_deliveries"] = result_received
+    return result
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        port, key, channel, count, expected = sys.argv[2:7]
-        asyncio.run(subscribers(int(port), key, channel, int(count), int(expected)))
-        return
     parser = argparse.ArgumentParser()
-    parser.add_argument("--subscribers", type=int, nargs="+", default=[1, 1000])
+    parser.add_argument("--subscribers", type=int, nargs="+", default=[1000])
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--busy", action="store_true", help="10 webhooks (one dead) and an @channel every 10 s")
     args = parser.parse_args()
-    print(f"cores: {cores()}  rate: {args.rate}/s  posts: {args.posts}")
+    print(f"cores: {cores()}  rate: {args.rate}/s  posts: {args.posts}  busy: {args.busy}")
     for count in args.subscribers:
-        latencies = run(count, args.rate, args.posts)
-        print(f"{count:5} subscribers: {len(latencies)} deliveries  median {statistics.median(latencies) * 1000:7.2f} ms"
-              f"  p99 {percentile(latencies, 0.99) * 1000:7.2f} ms")
+        r = run(count, args.rate, args.posts, args.busy)
+        print(f"{count:5} subscribers: {r['received']}/{r['expected']} deliveries  p50 {r['p50'] * 1000:7.2f} ms"
+              f"  p99 {r['p99'] * 1000:7.2f} ms  max {r['max'] * 1000:7.1f} ms  hub cpu {r['hub_share']:.0%}, client "
+              f"{r['cpu'] / r['seconds']:.0%}" + (f"  @channel posts {r['shouts']}, webhook deliveries "
+                                                 f"{r['webhook_deliveries']}" if args.busy else ""))
 
 
 if __name__ == "__main__":

@@ -20,11 +20,44 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from fanout_throughput import post_loop, subscribe_all  # noqa: E402
 from hubproc import Hub, cores  # noqa: E402
-from wsclient import FrameReader  # noqa: E402
+from wsclient import FrameReader, Socket  # noqa: E402
 
 from tests.support import Postgres, Redis  # noqa: E402
+
+CONTENT = "x" * 200  # a typical short agent update
+
+
+async def subscribe_all(port, token, channel, count):
+    sockets = []
+    for start in range(0, count, 250):
+        sockets.extend(await asyncio.gather(*(Socket.connect(port, token) for _ in range(start, min(count, start + 250)))))
+    for socket in sockets:
+        socket.send({"type": "subscribe", "channel": channel})
+    for socket in sockets:
+        await socket.expect("subscribed")
+    return sockets
+
+
+async def post_loop(port, token, channel, posts, concurrency):
+    body = json.dumps({"channel_id": channel, "content": CONTENT}).encode()
+    request = (f"POST /api/v1/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    remaining = [posts]
+
+    async def poster():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+            await reader.readexactly(length)
+            assert head.startswith(b"HTTP/1.1 201"), head[:40]
+        writer.close()
+
+    await asyncio.gather(*(poster() for _ in range(concurrency)))
+
 
 
 async def generator(ports, token, channel, count, posts, concurrency):

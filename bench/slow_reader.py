@@ -1,5 +1,5 @@
 """One slow reader among N subscribers: REST post -> WebSocket receipt latency of N subscribers
-(fanout_latency's generator, on the other core), with and without one more subscriber that
+(the C load client bench/wsload.c, on the other core), with and without one more subscriber that
 never reads (a raw socket with a tiny SO_RCVBUF), in alternating rounds on fresh hubs.
 Usage: python bench/slow_reader.py [--subscribers 1000] [--rate 20] [--posts 200] [--runs 3]"""
 
@@ -8,15 +8,14 @@ import http.client
 import json
 import socket as sockets
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import fanout_latency  # noqa: E402
-from hubproc import Hub, cores, percentile, pinned  # noqa: E402
+from hubproc import WS_LOAD_ENV, Hub, cores  # noqa: E402
+from loadclient import LoadClient  # noqa: E402
 
 
 class NeverReads:
@@ -72,32 +71,29 @@ class NeverReads:
 
 
 def run(subscriber_count, rate, posts, slow, pad=0):
-    """Latencies of the fast subscribers (one list), and what the slow reader saw."""
-    with Hub(core=0) as hub:
+    """(p50, p99) of the fast subscribers, and what the slow reader saw."""
+    with Hub(core=0, env=WS_LOAD_ENV) as hub:
         _, key, general = hub.setup_org()
-        child = subprocess.Popen(
-            pinned([sys.executable, fanout_latency.__file__, "--child", str(hub.port), key, general,
-                    str(subscriber_count), str(posts)], 1),
-            stdout=subprocess.PIPE, text=True,
-        )
-        assert child.stdout.readline().strip() == "ready"
-        reader = NeverReads(hub.port, key, general) if slow else None
-        connection = http.client.HTTPConnection("127.0.0.1", hub.port)
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        interval, next_at = 1.0 / rate, time.perf_counter()
-        for _ in range(posts):
-            next_at += interval
-            post = {"channel_id": general, "content": f"sent {time.perf_counter():.6f}"}
-            if pad:  # bigger events fill the slow reader's queue sooner (up to the 4008 cut-off)
-                post["metadata"] = {"pad": "x" * pad}
-            body = json.dumps(post)
-            connection.request("POST", "/api/v1/posts", body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            time.sleep(max(0.0, next_at - time.perf_counter()))
-        latencies = json.loads(child.stdout.readline())
-        child.wait(30)
-        return latencies, (reader.drain() if reader else None)
+        with LoadClient("latency", hub.port, general, [key], subscriber_count, posts) as client:
+            client.wait_ready()
+            reader = NeverReads(hub.port, key, general) if slow else None
+            connection = http.client.HTTPConnection("127.0.0.1", hub.port)
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            interval, next_at = 1.0 / rate, time.monotonic()
+            for _ in range(posts):
+                next_at += interval
+                # The send time in CLOCK_MONOTONIC seconds, as the C client reads its clock.
+                post = {"channel_id": general, "content": f"sent {time.monotonic():.6f}"}
+                if pad:  # bigger events fill the slow reader's queue sooner (up to the 4008 cut-off)
+                    post["metadata"] = {"pad": "x" * pad}
+                body = json.dumps(post)
+                connection.request("POST", "/api/v1/posts", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                time.sleep(max(0.0, next_at - time.monotonic()))
+            client.say("end")
+            result = client.result()
+        return (result["p50"], result["p99"]), (reader.drain() if reader else None)
 
 
 def measure(subscriber_count, rate, posts, runs, pad=0):
@@ -105,9 +101,8 @@ def measure(subscriber_count, rate, posts, runs, pad=0):
     table = {"without": [], "with": [], "slow": []}
     for _ in range(runs):
         for slow in (False, True):
-            latencies, report = run(subscriber_count, rate, posts, slow, pad)
-            table["with" if slow else "without"].append(
-                (statistics.median(latencies), percentile(latencies, 0.99)))
+            figures, report = run(subscriber_count, rate, posts, slow, pad)
+            table["with" if slow else "without"].append(figures)
             if report:
                 table["slow"].append(report)
     return table

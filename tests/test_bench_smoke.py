@@ -16,9 +16,10 @@ _spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
 bench_run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_run)
 
-# fan-out needs Node and the latency runs need more time than a smoke test should take;
-# `python bench/run.py --tiny --only fanout latency` runs those.
-SMOKE = ["rest", "resume", "startup", "slow"]
+# fan-out and the connect storm need Node (and npm to install `ws`);
+# `python bench/run.py --tiny --only fanout storm` runs those. latency and idle build the C load
+# client (bench/wsload.c) with gcc.
+SMOKE = ["latency", "idle", "rest", "resume", "startup", "slow"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for the hub's CPU and memory")
