@@ -15,6 +15,7 @@ from .models import is_postgres_url, open_database, signing_secret
 from .pagecache import PageCache
 from .passwords import Passwords
 from .realtime import Close, Registry
+from .services import stream
 from .storage import Storage
 from .upkeep import Upkeep
 from .webhooks.dispatcher import Dispatcher
@@ -84,7 +85,22 @@ class Hub:
         self.broker.publish(event)
 
     async def authenticate(self, token):
-        return await self.storage.read(self.tokens.authenticate, token)
+        """An agent key resolved in the last seconds needs no database read (auth.IdentityCache);
+        a reconnecting fleet of agents opens its sockets with keys the hub has just seen."""
+        return self.tokens.cache.get(token) or await self.storage.read(self.tokens.authenticate, token)
+
+    async def newest_seq(self, identity):
+        """The organization's newest seq, as a socket's `connected` frame gives it. Alone, this
+        process publishes every event it commits, in order, so the registry knows it without a
+        read; with Redis other processes commit too, so it is read from the log."""
+        if self.cluster is None:
+            known = self.registry.newest_seq(identity.org_id)
+            if known is not None:
+                return known
+        seq = await self.storage.read(stream.newest_seq, identity)
+        if self.cluster is None:
+            self.registry.seed(identity.org_id, seq)
+        return seq
 
     def revoke_agent(self, agent_id, reason, everywhere=True):
         """After a delete or a key rotation commits: the old key stops working at once and

@@ -1,9 +1,12 @@
-"""The registry of live connections, indexed by organization, by channel and by agent, so a
+"""The registry of live connections, indexed by organization, by channel and by identity, so a
 publish touches only its recipients. A connection is any object with .identity,
-.deliver(event, message) and .close(code, reason); nothing here knows Tornado or the database."""
+.deliver(event, message) and .close(code, reason); nothing here knows Tornado or the database.
+Deliveries go out in slices of SLICE per event-loop turn (see publish), so that one big
+fan-out (an @channel to 1,000 members, a post to 5,000 subscribers) cannot hold the loop."""
 
+import asyncio
 import struct
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from .events import CHANNEL, IDENTITY, MEMBERS, ORG
 
@@ -55,16 +58,30 @@ class Message:
         return len(self.text)
 
 
+# Deliveries per event-loop turn before the rest of a publish waits for the next turn: a few
+# milliseconds of socket writes, after which requests and other sockets get their turn.
+SLICE = 500
+
+
 class Registry:
     def __init__(self):
         self._by_org = defaultdict(set)
         self._by_channel = defaultdict(set)
-        self._by_agent = defaultdict(set)
+        # (org_id, identity id) -> connections: identity events (notifications) and revocation
+        # find their few sockets without scanning the organization's.
+        self._by_identity = defaultdict(set)
+        self._by_agent = defaultdict(set)  # agent id -> connections (revocation)
         self._channels_of = defaultdict(set)
+        self._newest = {}  # org_id -> highest seq published here (see newest_seq)
+        # [event, message, recipients, next index] waiting for a later loop turn, in order.
+        self._backlog = deque()
+        self._spent = 0  # deliveries made in this loop turn
+        self._turn_scheduled = False
 
     def register(self, connection):
         identity = connection.identity
         self._by_org[identity.org_id].add(connection)
+        self._by_identity[(identity.org_id, identity.id)].add(connection)
         if identity.is_agent:
             self._by_agent[identity.id].add(connection)
 
@@ -73,6 +90,7 @@ class Registry:
         for channel_id in self._channels_of.pop(connection, ()):
             self._discard(self._by_channel, channel_id, connection)
         self._discard(self._by_org, identity.org_id, connection)
+        self._discard(self._by_identity, (identity.org_id, identity.id), connection)
         if identity.is_agent:
             self._discard(self._by_agent, identity.id, connection)
 
@@ -102,24 +120,91 @@ class Registry:
             if event.members is None:
                 return subscribers
             return [c for c in subscribers if c.identity.id in event.members]
+        if event.audience == IDENTITY:
+            return self._by_identity.get((event.org_id, event.recipient_id), ())
         connections = self._by_org.get(event.org_id, ())
         if event.audience == ORG:
             return connections
         if event.audience == MEMBERS:
-            return [c for c in connections if c.identity.id in (event.members or ())]
-        if event.audience == IDENTITY:
-            return [c for c in connections if c.identity.id == event.recipient_id]
+            members = event.members or ()
+            if len(members) < len(connections):
+                by_identity, org = self._by_identity, event.org_id
+                return [c for member in members for c in by_identity.get((org, member), ())]
+            return [c for c in connections if c.identity.id in members]
         return ()
 
+    def newest_seq(self, org_id):
+        """The highest seq of the organization published here since start (None: none yet).
+        Every event this process commits is published here in seq order right after its
+        commit, so it is the log's newest but for commits still on their way to publish."""
+        return self._newest.get(org_id)
+
+    def seed(self, org_id, seq):
+        """The log's newest seq, read from the database while nothing was published here yet."""
+        if seq > self._newest.get(org_id, 0):
+            self._newest[org_id] = seq
+
     def publish(self, event):
-        """Serialize and frame once, hand the same bytes to every recipient."""
+        """Serialize and frame once, hand the same bytes to every recipient. Returns the number
+        of recipients; past SLICE deliveries in this loop turn the rest go out in later turns,
+        behind any earlier publish still going out, so each socket still gets events in order."""
+        if event.seq > self._newest.get(event.org_id, 0):
+            self._newest[event.org_id] = event.seq
         recipients = self.recipients(event)
         if not recipients:
             return 0
+        targets = list(recipients)  # a snapshot: delivering may close sockets and change the sets
         message = Message(event.encode())
-        for connection in list(recipients):
+        if self._backlog:
+            self._backlog.append([event, message, targets, 0])
+            return len(targets)
+        budget = self._budget()
+        if len(targets) <= budget:
+            for connection in targets:
+                connection.deliver(event, message)
+            self._spent += len(targets)
+            return len(targets)
+        for connection in targets[:budget]:
             connection.deliver(event, message)
-        return len(recipients)
+        self._spent += budget
+        self._backlog.append([event, message, targets, budget])
+        return len(targets)
+
+    def _budget(self):
+        """Deliveries left in this loop turn; unlimited with no running loop (plain calls)."""
+        if not self._turn_scheduled:
+            try:
+                asyncio.get_running_loop().call_soon(self._next_turn)
+            except RuntimeError:
+                return 1 << 62
+            self._turn_scheduled = True
+            self._spent = 0
+        return max(0, SLICE - self._spent)
+
+    def _next_turn(self):
+        self._turn_scheduled = False
+        self._spent = 0
+        backlog = self._backlog
+        if not backlog:
+            return
+        budget = self._budget()
+        while backlog and budget > 0:
+            item = backlog[0]
+            event, message, targets, start = item
+            end = min(len(targets), start + budget)
+            # Later than the publish: a socket may have left the channel meanwhile (after its
+            # `unsubscribed` frame nothing more of that channel may reach it).
+            channel = event.channel_id if event.audience == CHANNEL else None
+            channels_of = self._channels_of
+            for connection in targets[start:end]:
+                if channel is None or channel in channels_of.get(connection, ()):
+                    connection.deliver(event, message)
+            budget -= end - start
+            self._spent += end - start
+            if end == len(targets):
+                backlog.popleft()
+            else:
+                item[3] = end
 
     @staticmethod
     def _discard(index, key, connection):

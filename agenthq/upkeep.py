@@ -25,6 +25,10 @@ class Upkeep:
         self.hub = hub
         self._round = None
         self._leases = None  # the task lease sweep: its own pace (agenthq/lease_sweep.py)
+        # Agents whose sockets opened while the previous presence write was under way: written
+        # together in the next one (see agent_connected).
+        self._arrivals = None  # ({agent_id: None}, future)
+        self._recording = False
 
     # -- presence, driven by sockets --------------------------------------------------------
 
@@ -38,7 +42,33 @@ class Upkeep:
                 await cluster.presence.connected([agent_id])
             except cluster.errors as error:  # the next round records it
                 log.warning("could not record agent presence in Redis: %s", error)
-        await self.hub.write(presence.connected, agent_id)
+        # One write per socket would queue a reconnecting fleet (10,000 sockets after a restart)
+        # behind the single writer one by one: sockets that open while a presence write is
+        # under way are written together in the next, one transaction, same rules and events.
+        if self._arrivals is None:
+            written = asyncio.get_running_loop().create_future()
+            # Marked retrieved: if every socket waiting on it has closed, nobody awaits it.
+            written.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._arrivals = ({}, written)
+        self._arrivals[0][agent_id] = None
+        written = self._arrivals[1]
+        if not self._recording:
+            self._recording = True
+            self.hub.spawn(self._record_arrivals(), "agent presence after sockets opened")
+        await written
+
+    async def _record_arrivals(self):
+        try:
+            while self._arrivals is not None:
+                (agents, written), self._arrivals = self._arrivals, None
+                try:
+                    await self.hub.write(presence.connected_many, list(agents))
+                except Exception as error:  # each waiting socket reports it, as its own write would
+                    written.set_exception(error)
+                else:
+                    written.set_result(None)
+        finally:
+            self._recording = False
 
     def agent_left(self, agent_id):
         """A socket of the agent closed here. If it was its last one (on every process), the

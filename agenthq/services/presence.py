@@ -15,6 +15,14 @@ def connected(agent_id):
     return None, set_status(agent, "online" if agent.status == "offline" else agent.status, beat=True)
 
 
+def connected_many(agent_ids):
+    """connected() for several agents in one transaction, their events in that order."""
+    events = []
+    for agent_id in agent_ids:
+        events += connected(agent_id)[1]
+    return None, events
+
+
 def beat(agent_id):
     return connected(agent_id)
 

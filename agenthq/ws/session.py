@@ -102,7 +102,7 @@ class Session(Outbound):
         if self._args.since_error:
             self.send_text(protocol.error_frame("BAD_MESSAGE", self._args.since_error))
         since = self._args.since
-        seq = await self.hub.read(stream.newest_seq, identity)
+        seq = await self.hub.newest_seq(identity)
         self.send_text(protocol.connected_frame(self.connection_id, identity, seq, self.config.heartbeat_interval))
         if identity.is_agent:
             await self.hub.upkeep.agent_connected(identity.id)
