@@ -42,17 +42,12 @@ class Message:
     """One event on its way out: its JSON text and its WebSocket frame, each made once per
     publish however many connections receive it."""
 
-    __slots__ = ("text", "_frame")
+    __slots__ = ("text", "frame")
 
     def __init__(self, text):
         self.text = text
-        self._frame = None
-
-    @property
-    def frame(self):
-        if self._frame is None:
-            self._frame = text_frame(self.text.encode())
-        return self._frame
+        # Made at once: a plain attribute read per recipient, where a lazy property costs a call.
+        self.frame = text_frame(text.encode())
 
     def __len__(self):
         return len(self.text)
@@ -71,7 +66,7 @@ class Registry:
         # find their few sockets without scanning the organization's.
         self._by_identity = defaultdict(set)
         self._by_agent = defaultdict(set)  # agent id -> connections (revocation)
-        self._channels_of = defaultdict(set)
+        self._channels_of = {}  # connection -> tuple of channel ids
         self._newest = {}  # org_id -> highest seq published here (see newest_seq)
         # [event, message, recipients, next index] waiting for a later loop turn, in order.
         self._backlog = deque()
@@ -96,14 +91,25 @@ class Registry:
 
     def subscribe(self, connection, channel_id):
         self._by_channel[channel_id].add(connection)
-        self._channels_of[connection].add(channel_id)
+        # A tuple per socket, not a set: most sockets hold one or a few channels, and a set
+        # costs 216 bytes even for one (10,000 idle sockets).
+        held = self._channels_of.get(connection, ())
+        if channel_id not in held:
+            # Past a few, a set: membership is checked per delivery in a deferred slice.
+            self._channels_of[connection] = (*held, channel_id) if len(held) < 8 else {*held, channel_id}
 
     def unsubscribe(self, connection, channel_id):
         self._discard(self._by_channel, channel_id, connection)
-        self._channels_of[connection].discard(channel_id)
+        held = self._channels_of.get(connection)
+        if held is not None and channel_id in held:
+            if isinstance(held, set):
+                held.discard(channel_id)
+            else:
+                self._channels_of[connection] = tuple(c for c in held if c != channel_id)
 
     def subscriptions(self, connection):
-        return self._channels_of.get(connection, set())
+        """The channel ids the connection is subscribed to (a tuple, or a set past 8)."""
+        return self._channels_of.get(connection, ())
 
     def connections_of_agent(self, agent_id):
         return list(self._by_agent.get(agent_id, ()))

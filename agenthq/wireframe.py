@@ -16,12 +16,15 @@ def can_write_direct(stream):
     return type(stream) is IOStream
 
 
-def write_frame(stream, frame):
-    """Write a prebuilt frame in order with anything already queued. Returns False if the
+def write_frame(stream, frame, queued=None):
+    """Write a prebuilt frame in order with anything already queued (`queued`: the caller's
+    fresh queued_bytes(stream) of an open stream, to skip the checks). Returns False if the
     stream is closed."""
-    if stream.closed():
-        return False
-    if queued_bytes(stream) == 0 and can_write_direct(stream):
+    if queued is None:
+        if stream.closed():
+            return False
+        queued = queued_bytes(stream)
+    if queued == 0 and type(stream) is IOStream:  # can_write_direct(), inlined: once per delivery
         try:
             sent = stream.socket.send(frame)
         except (BlockingIOError, InterruptedError):

@@ -22,6 +22,8 @@ SENT, FULL, CLOSED = "sent", "full", "closed"
 
 
 class Outbound:
+    __slots__ = ("_replaying", "_resumed_through", "_held_bytes", "_closed", "_cap")
+
     def _init_outbound(self):
         self._replaying = {}  # stream key -> live events held back while its replay is sent
         self._resumed_through = {}  # stream key -> the last seq its resume sent

@@ -23,6 +23,8 @@ log = logging.getLogger("agenthq.ws")
 
 
 class TokenBucket:
+    __slots__ = ("rate", "capacity", "tokens", "clock", "stamp")
+
     def __init__(self, rate, burst, clock=time.monotonic):
         self.rate, self.capacity, self.tokens = rate, burst, float(burst)
         self.clock = clock
@@ -39,6 +41,11 @@ class TokenBucket:
 
 
 class Session(Outbound):
+    # Slots, not a __dict__ per socket: a hub holds 10,000 of these (docs/performance.md).
+    __slots__ = ("hub", "config", "rate_limits", "connection", "clock", "identity", "connection_id",
+                 "last_message_at", "original_form", "_args", "_auth_timer", "_rate_strikes",
+                 "_last_beat_written", "_bucket")
+
     def __init__(self, hub, rate_limits, connection, clock=time.monotonic):
         self.hub, self.config, self.rate_limits = hub, hub.config, rate_limits
         self.connection = connection
