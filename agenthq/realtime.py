@@ -38,6 +38,10 @@ def text_frame(payload):
     return header + payload
 
 
+# An empty ping, as a server sends it (unmasked): clients answer with a pong (spec 6.3).
+PING_FRAME = b"\x89\x00"
+
+
 class Message:
     """One event on its way out: its JSON text and its WebSocket frame, each made once per
     publish however many connections receive it."""

@@ -18,6 +18,7 @@ from .services import presence, webhooks as webhook_service
 log = logging.getLogger("agenthq")
 
 IDLE_INTERVALS = 3  # a socket with no inbound frame for this many heartbeat intervals is cut
+PING_SLICE = 500  # sockets pinged per event-loop turn
 
 
 class Upkeep:
@@ -95,11 +96,13 @@ class Upkeep:
         if self._round is None:
             self._round = asyncio.ensure_future(self._run())
             self._leases = asyncio.ensure_future(lease_sweep.run(self.hub))
+            self._pings = asyncio.ensure_future(self._ping_rounds())
 
     def stop(self):
         if self._round is not None:
             self._round.cancel()
             self._leases.cancel()
+            self._pings.cancel()
 
     def interval(self):
         config = self.hub.config
@@ -125,6 +128,17 @@ class Upkeep:
                 log.info("hub upkeep skipped a round: %s", error)
             except Exception:  # keep upkeep alive whatever one round hit; it is logged once
                 log.exception("hub upkeep failed")
+
+    async def _ping_rounds(self):
+        """Every heartbeat interval, a ping to every open socket (spec 6.3), in place of a
+        ping task per socket; in slices, so that 10,000 sockets do not hold the loop."""
+        while True:
+            await asyncio.sleep(self.hub.config.heartbeat_interval)
+            connections = [*self.hub.authenticating, *self.hub.registry.all_connections()]
+            for start in range(0, len(connections), PING_SLICE):
+                for connection in connections[start:start + PING_SLICE]:
+                    connection.ping()
+                await asyncio.sleep(0)
 
     def close_idle(self, silence):
         """§6.3: any inbound frame (a message, a ping, a pong) moves last_message_at; a socket

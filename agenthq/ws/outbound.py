@@ -7,7 +7,7 @@ session's connection, config, hub, identity and flags."""
 import logging
 
 from ..events import CHANNEL
-from ..realtime import Close, text_frame
+from ..realtime import PING_FRAME, Close, text_frame
 from ..services import stream
 from . import protocol
 from .aliases import alias_text
@@ -110,6 +110,10 @@ class Outbound:
     def _cut_off(self):
         log.info("closing slow reader %s", self.connection_id)
         self.close(Close.SLOW, "too slow: resume with since")
+
+    def ping(self):
+        """A WebSocket ping, in order with everything else the socket sends."""
+        self._send_frame(PING_FRAME)
 
     def send_text(self, text):
         self._send_frame(text_frame(text.encode()))
