@@ -60,6 +60,7 @@ class Message:
 # Deliveries per event-loop turn before the rest of a publish waits for the next turn: a few
 # milliseconds of socket writes, after which requests and other sockets get their turn.
 SLICE = 500
+ENCODE_COST = 5  # serializing and framing one event, counted in deliveries
 
 
 class Registry:
@@ -164,15 +165,17 @@ class Registry:
         if not recipients:
             return 0
         targets = list(recipients)  # a snapshot: delivering may close sockets and change the sets
-        message = Message(event.encode())
         if self._backlog:
-            self._backlog.append([event, message, targets, 0])
+            # Framed when its turn comes: an @channel's 1,000 notifications are serialized in
+            # slices too, not all in the turn that published them.
+            self._backlog.append([event, None, targets, 0])
             return len(targets)
+        message = Message(event.encode())
         budget = self._budget()
         if len(targets) <= budget:
             for connection in targets:
                 connection.deliver(event, message)
-            self._spent += len(targets)
+            self._spent += len(targets) + ENCODE_COST
             return len(targets)
         for connection in targets[:budget]:
             connection.deliver(event, message)
@@ -201,7 +204,11 @@ class Registry:
         while backlog and budget > 0:
             item = backlog[0]
             event, message, targets, start = item
-            end = min(len(targets), start + budget)
+            if message is None:
+                message = item[1] = Message(event.encode())
+                budget -= ENCODE_COST
+                self._spent += ENCODE_COST
+            end = min(len(targets), start + max(0, budget))
             # Later than the publish: a socket may have left the channel meanwhile (after its
             # `unsubscribed` frame nothing more of that channel may reach it).
             channel = event.channel_id if event.audience == CHANNEL else None
