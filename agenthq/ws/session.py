@@ -41,7 +41,7 @@ class TokenBucket:
 
 
 class Session(Outbound):
-    # Slots, not a __dict__ per socket: a hub holds 10,000 of these (docs/performance.md).
+    # Slots, not a __dict__ per socket: a hub holds 10,000 of these (bench/RESULTS.md, idle).
     __slots__ = ("hub", "config", "rate_limits", "connection", "clock", "identity", "connection_id",
                  "last_message_at", "original_form", "_args", "_auth_timer", "_rate_strikes",
                  "_last_beat_written", "_bucket")
