@@ -109,7 +109,16 @@ def bench_fanout(config):
         goal = "≥ 1.0× (stretch 1.25×)" if count == 1000 else "≥ 1.0×"
         rows.append(Row(name, "hub / Node (same run)", ratios, "×", goal=goal, at_least=1.0, fmt="{:.2f}",
                         note="ratio of each interleaved hub/Node pair"))
+        rows.append(Row(name, "hub / Node per server CPU-second", _per_cpu(results["hub"], results["node"],
+                                                                         "server_share"), "×", fmt="{:.2f}",
+                        note="deliveries per CPU-second of each server: steadier than wall rates on a busy machine"))
     return rows
+
+
+def _per_cpu(hub, node, share):
+    """Ratio of work per CPU-second, pair by pair: on a shared machine a server may get far less
+    than its core, and this ratio does not depend on how much it got."""
+    return [(h["rate"] / max(h[share], 1e-9)) / (n["rate"] / max(n[share], 1e-9)) for h, n in zip(hub, node)]
 
 
 def bench_latency(config):
@@ -163,6 +172,8 @@ def bench_storm(config):
                  f"{_share([r['server_share'] for r in node])}, load client CPU {_share([r['client_share'] for r in node])}"),
         Row(name, "hub / Node (same run)", [h["rate"] / n["rate"] for h, n in zip(hub, node)], "×", goal="≥ 1.0×",
             at_least=1.0, fmt="{:.2f}", note="ratio of each interleaved hub/Node pair"),
+        Row(name, "hub / Node per server CPU-second", _per_cpu(hub, node, "server_share"), "×", fmt="{:.2f}",
+            note="connections per CPU-second of each server"),
         Row(name, "/health p99 during the storm", [r["health_p99"] * 1000 for r in hub], "ms", goal="< 100 ms",
             at_most=100, fmt="{:.0f}", note=f"max {statistics.median(r['health_max'] * 1000 for r in hub):.0f} ms; "
                                              f"GET /health every 20 ms"),
