@@ -22,6 +22,8 @@ from .webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("agenthq")
 
+PUBLIC_CHANNELS_KEPT = 100_000
+
 
 class Hub:
     def __init__(self, config):
@@ -57,6 +59,7 @@ class Hub:
         self.authenticating = set()
         self.closing = False
         self._tasks = set()  # spawned work, awaited by shutdown
+        self._public_channels = set()  # (org_id, channel id) of public channels (subscribable)
         # Outgoing webhooks follow the event log off the request path (agenthq/webhooks/).
         self.webhooks = Dispatcher(self)
 
@@ -88,6 +91,20 @@ class Hub:
         """An agent key resolved in the last seconds needs no database read (auth.IdentityCache);
         a reconnecting fleet of agents opens its sockets with keys the hub has just seen."""
         return self.tokens.cache.get(token) or await self.storage.read(self.tokens.authenticate, token)
+
+    async def subscribable(self, identity, channel):
+        """The id of the channel `channel` (an id or a name) if the identity may subscribe to it
+        (stream.subscribable). A public channel stays public and is never deleted, so once read
+        its id is remembered: a storm of sockets subscribing to #general costs one read."""
+        key = (identity.org_id, channel)
+        if key in self._public_channels:
+            return channel
+        channel_id, public = await self.storage.read(stream.subscribable, identity, channel)
+        if public:
+            if len(self._public_channels) >= PUBLIC_CHANNELS_KEPT:
+                self._public_channels.clear()  # crude, but bounded; a miss costs one read
+            self._public_channels.add((identity.org_id, channel_id))
+        return channel_id
 
     async def newest_seq(self, identity):
         """The organization's newest seq, as a socket's `connected` frame gives it. Alone, this

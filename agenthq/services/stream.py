@@ -19,8 +19,10 @@ def can_resume(identity, since):
 
 
 def subscribable(identity, channel_id):
-    """The channel id, if the caller may subscribe: the same rule as reading it over REST."""
-    return access_channel(identity, channel_id).id
+    """(channel id, public?) if the caller may subscribe: the same rule as reading it over REST.
+    A channel's type never changes, so a public one stays readable by its whole organization."""
+    channel = access_channel(identity, channel_id)
+    return channel.id, channel.type == "public"
 
 
 def org_replay(identity, since):

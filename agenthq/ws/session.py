@@ -198,7 +198,7 @@ class Session(Outbound):
         """The id of a channel named by id or by name (spec 6.1), through the same access
         check as REST; None (after an error frame) if the caller may not read it."""
         try:
-            return await self.hub.read(stream.subscribable, self.identity, channel)
+            return await self.hub.subscribable(self.identity, channel)
         except ApiError as error:
             self.send_text(protocol.error_frame(error.code, error.message, channel=channel))
             return None
