@@ -82,6 +82,7 @@ def run(subscriber_count, rate, posts, busy=False):
         try:
             with LoadClient("latency", hub.port, general, tokens, subscriber_count, posts) as client:
                 client.wait_ready()
+                settled = hub.wait_quiet()
                 connection = http.client.HTTPConnection("127.0.0.1", hub.port)
                 headers = {"Content-Type": "application/json"}
 
@@ -108,6 +109,7 @@ def run(subscriber_count, rate, posts, busy=False):
                 result = client.result()
                 result["hub_share"] = (hub.cpu_seconds() - cpu0) / (time.monotonic() - started)
                 result["shouts"] = shouts
+                result["settled"] = settled
         finally:
             if receivers:
                 result_received = receivers.received
