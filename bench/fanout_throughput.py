@@ -29,7 +29,7 @@ def run_generator(port, token, channel, count, posts, concurrency, server_cpu):
         client.say("go")
         result = client.result()
         result["server_cpu"] = server_cpu() - cpu0
-    if result["deliveries"] != result["expected"]:
+    if result["deliveries"] < result["expected"]:
         raise RuntimeError(f"fan-out lost deliveries: {result}")
     return result
 

@@ -257,12 +257,25 @@ static void on_writable(Conn *c, int i) {
 #define POSTER_TAG (1ull << 40)
 #define STDIN_TAG (1ull << 41)
 
+static long reconnects;
+
+static void connect_poster(Poster *p, int k) {
+    p->fd = open_socket();
+    fd_set w; /* wait for the connect (loopback: at once) */
+    FD_ZERO(&w);
+    FD_SET(p->fd, &w);
+    select(p->fd + 1, NULL, &w, NULL, NULL);
+    p->len = 0;
+    watch(p->fd, EPOLLIN, POSTER_TAG | k, EPOLL_CTL_ADD);
+}
+
 static void post_next(Poster *p) {
     if (remaining_posts <= 0) { p->busy = 0; return; }
     remaining_posts--;
     p->busy = 1;
     p->len = 0;
     if (write(p->fd, request, request_len) != (ssize_t)request_len) die("post write");
+    p->len = 0;
 }
 
 static void on_poster(Poster *p) {
@@ -270,7 +283,18 @@ static void on_poster(Poster *p) {
         ssize_t got = read(p->fd, p->head + p->len, sizeof p->head - p->len - 1);
         if (got <= 0) {
             if (got < 0 && errno == EAGAIN) return;
-            fprintf(stderr, "poster connection closed\n");
+            if (p->len == 0 && reconnects++ < 100) {
+                /* Closed before any answer to the request in flight (a server may end an idle or
+                 * an old keep-alive connection): open another and send it again. */
+                fprintf(stderr, "poster connection closed (%s): reconnecting\n", got ? strerror(errno) : "EOF");
+                epoll_ctl(epfd, EPOLL_CTL_DEL, p->fd, NULL);
+                close(p->fd);
+                connect_poster(p, (int)(p - posters));
+                remaining_posts++;
+                post_next(p);
+                return;
+            }
+            fprintf(stderr, "poster connection closed mid-answer\n");
             exit(3);
         }
         p->len += got;
@@ -302,18 +326,7 @@ static void start_posting(const char *token) {
                            token, bl, body);
     remaining_posts = posts;
     posters = calloc(concurrency, sizeof *posters);
-    for (int k = 0; k < concurrency; k++) {
-        Poster *p = &posters[k];
-        p->fd = open_socket();
-        int fl = fcntl(p->fd, F_GETFL);
-        fcntl(p->fd, F_SETFL, fl & ~O_NONBLOCK); /* wait for the connect, then go non-blocking */
-        fd_set w;
-        FD_ZERO(&w);
-        FD_SET(p->fd, &w);
-        select(p->fd + 1, NULL, &w, NULL, NULL);
-        fcntl(p->fd, F_SETFL, fl);
-        watch(p->fd, EPOLLIN, POSTER_TAG | k, EPOLL_CTL_ADD);
-    }
+    for (int k = 0; k < concurrency; k++) connect_poster(&posters[k], k);
     for (int k = 0; k < concurrency; k++) post_next(&posters[k]);
 }
 
