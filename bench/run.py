@@ -5,6 +5,9 @@ with [min-max], ratios measured in the same run, and the goal beside each figure
     python bench/run.py --quick    # fewer runs, smaller counts (a few minutes)
     python bench/run.py --only rest startup   # some benchmarks only
 
+One module past the usual size on purpose: one small function per benchmark (bench_X), so that
+figures added by different people merge as separate blocks.
+
 The hub runs pinned to core 0 and each load generator in its own process on core 1 (where
 there are two cores). The table is printed as Markdown, so it can go into bench/RESULTS.md."""
 

@@ -2,7 +2,8 @@
  * (a Python client costs about as much as the hub and so measures itself). It speaks only the
  * public protocol: GET /ws?token=..., {"type":"subscribe"}, and it counts server text frames
  * whose type is post.created. bench/loadclient.py compiles it into a temporary directory and
- * drives it; see that module for the modes.
+ * drives it; the modes are below. One file past the usual size on purpose: the benchmark
+ * builds it with a single gcc call, nothing to link or install.
  *
  *   wsload MODE PORT CHANNEL TOKENFILE COUNT [POSTS CONCURRENCY]
  *
