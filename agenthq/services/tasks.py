@@ -8,7 +8,7 @@ from ..clock import now_iso
 from ..errors import Forbidden, NotFound, ValidationError
 from ..models import Agent, Channel, Task, User
 from ..validation import is_id
-from . import activity
+from . import activity, notifications
 from .common import access_channel, identity_ref, is_member, paginate, readable_channel_ids
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
@@ -24,11 +24,11 @@ def task_event(name, task, channel_type=None, **extra):
 
 
 def assignment_notifications(identity, task, previous_assignee_id):
-    """Hook for the notification inbox (SPEC §8.2, `task_assigned`): the events to record when
-    `task` was created with, or changed to, an assignee other than the actor. Returns none
-    until the inbox exists; the inbox's author fills this in, called in the write's
-    transaction from create and patch."""
-    return []
+    """The `task_assigned` notification (SPEC §8.2) when `task` was created with, or changed
+    to, an assignee other than the actor; recorded in the write's transaction."""
+    if task["assigned_to"] == previous_assignee_id:
+        return []
+    return notifications.for_task(task, identity)
 
 
 def access_task(identity, task_id):
