@@ -4,6 +4,7 @@ queue with no task taken twice; an expired lease is reported once, whichever pro
 
 import asyncio
 import itertools
+from datetime import datetime, timezone
 
 import pytest
 
@@ -63,3 +64,45 @@ async def test_an_expired_lease_is_reported_once_by_either_process(hubs):  # noq
     while (frame := await resumed.recv(10))["type"] != "task.created" or frame["data"]["title"] != "sentinel":
         heard.append(frame["type"])
     assert heard.count("task.expired") == 1, heard
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_claims_racing_both_sweeps_at_expiry_report_each_expiry_once(hubs):  # noqa: F811
+    """At the moment leases run out, both processes sweep (every 0.2 s) while takers on both
+    claim the same tasks by id: a claim that read the lease before a sweep put the task back
+    must not report the expiry a second time."""
+    a, b = hubs(2, env=LEASES)
+    api_a, api_b = api_for(a), api_for(b)
+    org = await api_a.register()
+    _, holder = await org.agent("holder")
+    takers = await agent_keys(api_a, org, 6)
+    _, since = await open_socket(a, org.token)
+    made = [await api_a.ok("POST", f"{API}/tasks", {"title": f"t{n}"}, token=org.token, status=201)
+            for n in range(12)]
+    leases = [await (api_a if n % 2 else api_b).ok("POST", f"{API}/tasks/{t['id']}/claim", {"lease_seconds": 10},
+                                                   token=holder) for n, t in enumerate(made)]
+    # Start just before the first lease runs out (the wait is for a deadline, not an event).
+    first = datetime.fromisoformat(min(t["lease_expires_at"] for t in leases).replace("Z", "+00:00"))
+    await asyncio.sleep(max(0.0, (first - datetime.now(timezone.utc)).total_seconds() - 0.3))
+    won = {}
+
+    async def take(n, key):
+        api = api_a if n % 2 else api_b
+        pending = [t["id"] for t in made]
+        while pending:
+            task_id = pending.pop(0)
+            status, payload = await api.call("POST", f"{API}/tasks/{task_id}/claim", {"lease_seconds": 60}, token=key)
+            if status == 200:
+                won.setdefault(task_id, []).append(key)
+            elif payload["error"]["code"] == "TASK_CLAIMED" and task_id not in won:
+                pending.append(task_id)  # still the holder's (or a taker's that won meanwhile)
+
+    await asyncio.gather(*(take(n, key) for n, key in enumerate(takers)))
+    assert sorted(won) == sorted(t["id"] for t in made) and all(len(keys) == 1 for keys in won.values())
+    await api_a.ok("POST", f"{API}/tasks", {"title": "sentinel"}, token=org.token, status=201)
+    resumed, _ = await open_socket(b, org.token, since=since)
+    expired = []
+    while (frame := await resumed.recv(10))["type"] != "task.created" or frame["data"]["title"] != "sentinel":
+        if frame["type"] == "task.expired":
+            expired.append(frame["data"]["id"])
+    assert sorted(expired) == sorted(t["id"] for t in made), expired

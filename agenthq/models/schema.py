@@ -157,6 +157,11 @@ def _add_post_threads(db):
 LATE_INDEXES = (
     'CREATE INDEX IF NOT EXISTS "post_root_id_id" ON "post" ("root_id", "id")',
     'CREATE INDEX IF NOT EXISTS "post_channel_id_seq" ON "post" ("channel_id", "seq")',
+    # The claim queue's order (services.tasks.priority_order, the same expressions): the next
+    # task is the first index entry, with no sort of every open task.
+    'CREATE INDEX IF NOT EXISTS "task_queue" ON "task" ("org_id", "status", (CASE "priority" WHEN \'urgent\' '
+    "THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 9 END), "
+    '("due_date" IS NULL), "due_date", "id")',
 )
 
 
