@@ -1,7 +1,8 @@
 """Claims with leases (SPEC §12.1). Every state change is one conditional UPDATE ... WHERE
 that states what must still hold: on SQLite the single writer runs them one at a time; on
 PostgreSQL a concurrent UPDATE of the same row waits for the other's commit and re-checks its
-WHERE, so of any number of claimers, in any number of processes, exactly one matches."""
+WHERE, so of any number of claimers, in any number of processes, exactly one matches. The
+claim's own SQL (the queue, the UPDATE ... RETURNING) is agenthq/services/task_sql.py."""
 
 from datetime import datetime, timedelta, timezone
 

@@ -4,13 +4,7 @@ composed these anew on every claim, which cost several times SQLite's own work (
 profile of bench/tasks.py); the conditions are the same, written once here."""
 
 from ..models import Task, database, is_postgres
-
-# The queue's order: highest priority, earliest due date (none last), oldest. The very
-# expressions of the `task_queue` index (models/schema.py), so the next task is the first
-# index entry and no claim sorts every open task.
-QUEUE_RANK = ("CASE \"priority\" WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
-              "WHEN 'low' THEN 3 ELSE 9 END")
-QUEUE_ORDER = f'{QUEUE_RANK}, ("due_date" IS NULL), "due_date", "id"'
+from ..models.schema import TASK_QUEUE_ORDER
 CANDIDATES = 5  # more only matter when other processes take the first ones meanwhile
 
 _COLUMNS = tuple(field.column_name for field in Task._meta.sorted_fields)
@@ -45,7 +39,8 @@ def candidates(org_id, reader_id, channel_id=None, priority=None):
             where.append(f'"priority" = {param}')
         columns = ", ".join(f'"{name}"' for name in _COLUMNS)
         sql = _sql[key] = (f'SELECT {columns} FROM "task" WHERE {" AND ".join(where)} '
-                           f"ORDER BY {QUEUE_ORDER} LIMIT {CANDIDATES}")
+                           # The very expressions of the `task_queue` index: read in index order, no sort.
+                           f"ORDER BY {TASK_QUEUE_ORDER} LIMIT {CANDIDATES}")
     params = [org_id, *((channel_id,) if channel_id is not None else (org_id, reader_id))]
     if priority is not None:
         params.append(priority)
