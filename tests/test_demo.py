@@ -54,13 +54,17 @@ async def watch(url, email, password, ask_question):
             arrived.set()
 
         person.on("post.created", on_post)
-        claimed, completed = {}, {}  # task id -> the task.claimed / completing task.updated frame
+        # task id -> its latest task.claimed (a crashed agent's task is claimed again by the
+        # teammate who takes it over) / its completing task.updated
+        claimed, completed = {}, {}
 
         def on_task(into):
             def handler(task):
-                if into is claimed or task["status"] == "completed":
-                    into.setdefault(task["id"], task)
-                    arrived.set()
+                if into is claimed:
+                    claimed[task["id"]] = task
+                elif task["status"] == "completed":
+                    completed.setdefault(task["id"], task)
+                arrived.set()
             return handler
 
         person.on("task.claimed", on_task(claimed))
