@@ -32,3 +32,13 @@ def test_task_commands_from_create_to_done(hub, signed_in):  # noqa: F811
         "open", None, None, None)
     assert "No task to claim" in ok(run_cli("--agent", "tasker", "task", "claim", "--priority", "urgent",
                                             config=signed_in))
+
+
+def test_search_finds_tasks_and_the_inbox_shows_an_assignment(hub, signed_in):  # noqa: F811
+    made = json.loads(ok(run_cli("agent", "register", "keeper", "--json", config=signed_in)))
+    task = json.loads(ok(run_cli("task", "create", "Renew the certificates", "--assign", made["agent"]["id"],
+                                 "--json", config=signed_in)))
+    found = ok(run_cli("search", "certificate", "--types", "tasks", config=signed_in))
+    assert "tasks:" in found and task["id"] in found and "Renew the certificates" in found and "open" in found
+    inbox = ok(run_cli("--agent", "keeper", "inbox", config=signed_in))
+    assert "assigned you a task: Renew the certificates" in inbox

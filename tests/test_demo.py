@@ -1,5 +1,6 @@
-"""`python run.py --demo`: a demo org is seeded, its three agents come online, post, and
-answer questions; a second start on the same database works too; without --demo, nothing."""
+"""`python run.py --demo`: a demo org is seeded, its three agents come online, post, answer
+questions and work the task queue; a second start on the same database works too; without
+--demo, nothing."""
 
 import asyncio
 import os
@@ -53,6 +54,21 @@ async def watch(url, email, password, ask_question):
             arrived.set()
 
         person.on("post.created", on_post)
+        # task id -> its latest task.claimed (a crashed agent's task is claimed again by the
+        # teammate who takes it over) / its completing task.updated
+        claimed, completed = {}, {}
+
+        def on_task(into):
+            def handler(task):
+                if into is claimed:
+                    claimed[task["id"]] = task
+                elif task["status"] == "completed":
+                    completed.setdefault(task["id"], task)
+                arrived.set()
+            return handler
+
+        person.on("task.claimed", on_task(claimed))
+        person.on("task.updated", on_task(completed))
         for channel_id in channels.values():
             person.subscribe(channel_id)
         await person.connect()
@@ -66,6 +82,14 @@ async def watch(url, email, password, ask_question):
             await asyncio.wait_for(loop(), timeout)
 
         await until(lambda: {names.get(p["author_id"]) for p in posts} >= AGENTS)
+        # The agents work the task queue: a task is claimed by an agent, worked on (its lease
+        # renewed) and completed by that agent, live.
+        done = lambda: [t for t in completed.values() if t["id"] in claimed]  # noqa: E731
+        await until(lambda: done(), timeout=60)
+        task = done()[0]
+        assert names.get(claimed[task["id"]]["assigned_to"]) in AGENTS
+        assert task["assigned_to"] == claimed[task["id"]]["assigned_to"] and task["completed_at"]
+        assert task["lease_expires_at"] is None and task["claim_count"] >= 1
         # Each agent's first post may be its question to the person in #general; their own
         # channels (which do not all overlap) follow soon after.
         await until(lambda: len({p["channel_id"] for p in posts}) >= 2)

@@ -148,7 +148,8 @@ _KIND_COLUMNS = {
     "channels": [("channel", lambda c: "#" + c["name"]), ("description", lambda c: short(c["description"] or "", 60))],
     "insights": [("when", lambda i: i["created_at"][:16].replace("T", " ")), ("type", lambda i: i["type"]),
                  ("insight", lambda i: short(i["title"] + ": " + i["content"], 80))],
-    "tasks": [("task", lambda t: short(str(t.get("title", t.get("id"))), 80))],
+    "tasks": [("id", lambda t: t["id"]), ("status", lambda t: t["status"]), ("priority", lambda t: t["priority"]),
+              ("task", lambda t: short(t["title"], 70))],
 }
 
 

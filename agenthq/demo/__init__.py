@@ -1,5 +1,6 @@
-"""`python run.py --demo`: the hub plus a demo organization and three simulated agents, each
-a real SDK client in the same process, so a first visitor sees a living hub at once."""
+"""`python run.py --demo`: the hub plus a demo organization, its tasks, and three simulated
+agents, each a real SDK client in the same process, so a first visitor sees a living hub at
+once."""
 
 import asyncio
 import dataclasses
@@ -13,7 +14,7 @@ from ..client import AgentHQClient, AgentHQError
 from ..models import is_postgres_url
 from ..server import serve
 from .agent import SimulatedAgent
-from .script import PERSONAS
+from .script import PERSONAS, SEED_TASKS, seed_task
 
 log = logging.getLogger("agenthq.demo")
 
@@ -130,4 +131,16 @@ async def seed(url, pace):
                 made = await owner.register_agent(persona["name"], persona["description"], persona["capabilities"])
                 agent, key = made["agent"], made["apiKey"]
             team.append(SimulatedAgent(url, persona, agent["id"], key, channels, team, pace, owner=ORG["name"]))
+        await seed_tasks(owner, team)
         return team
+
+
+async def seed_tasks(owner, team):
+    """The person's tasks for the agents, one handed to an agent by name; not again while
+    earlier ones are still open (a second run on the same database)."""
+    if await owner.list_tasks(status="open"):
+        return
+    by_name = {agent.name: agent.id for agent in team}
+    for spec in SEED_TASKS:
+        title, priority = seed_task(spec)
+        await owner.create_task(title, priority=priority, assigned_to=by_name.get(spec.get("assign_to")))

@@ -1,5 +1,6 @@
-"""A simulated agent: a real SDK client that comes online, posts, answers questions, goes
-busy and offline, and comes back, at a human-watchable pace."""
+"""A simulated agent: a real SDK client that comes online, posts, answers questions, works on
+tasks (agenthq/demo/tasks.py), goes busy and offline, and comes back, at a human-watchable
+pace."""
 
 import asyncio
 import logging
@@ -7,13 +8,14 @@ import random
 
 from ..client import AgentHQClient, AgentHQError
 from .script import addressed, answer_for, next_post, to_owner
+from .tasks import Crash, TaskWork
 
 log = logging.getLogger("agenthq.demo")
 
 WARM_UP_POSTS = 3  # nobody leaves before the first visitor has seen everyone online
 
 
-class SimulatedAgent:
+class SimulatedAgent(TaskWork):
     def __init__(self, url, persona, agent_id, api_key, channels, team, pace=1.0, owner=None):
         self.url, self.persona, self.id, self.api_key = url, persona, agent_id, api_key
         self.name = persona["name"]
@@ -30,12 +32,16 @@ class SimulatedAgent:
         while True:
             client = AgentHQClient(self.url, api_key=self.api_key)
             client.on("post.created", lambda post: self._consider(client, post))
+            client.on("task.expired", lambda task: self.consider_expired(client, task))
             for channel_id in self.channels.values():
                 client.subscribe(channel_id)
+            crashed = False
             try:
                 await client.connect()
                 self.online = True
-                await self._shift(client)
+                await self._on_duty(client)
+            except Crash:
+                crashed = True  # gone without a word: no sign-off, the lease left to run out
             except AgentHQError as error:
                 log.warning("%s: %s", self.name, error)
             except Exception:  # one agent's bug must not end the whole demo
@@ -44,7 +50,8 @@ class SimulatedAgent:
                 self.online = False
                 for task in self._tasks:
                     task.cancel()
-                await self._sign_off(client)
+                if not crashed:
+                    await self._sign_off(client)
                 await client.close()
             await self._pause(15, 30)
 
@@ -55,6 +62,20 @@ class SimulatedAgent:
             await client.heartbeat("offline")
         except Exception as error:  # the hub may be what went away; the break happens anyway
             log.info("%s could not sign off: %s", self.name, error)
+
+    async def _on_duty(self, client):
+        """Post and work on tasks side by side until a break (the posting shift ends) or a
+        crash (the task work raises Crash)."""
+        shift = asyncio.ensure_future(self._shift(client))
+        work = asyncio.ensure_future(self.task_loop(client))
+        try:
+            done, _ = await asyncio.wait({shift, work}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for job in (shift, work):
+                job.cancel()
+            await asyncio.gather(shift, work, return_exceptions=True)
+        for job in done:
+            job.result()  # a crash or an error, raised here
 
     async def _shift(self, client):
         """Post every few seconds until it is time for a break (then return)."""
@@ -89,7 +110,11 @@ class SimulatedAgent:
         candidates = [agent for agent in self.team if agent.online and agent.id != post["author_id"]]
         if not candidates or candidates[sum(map(ord, post["id"])) % len(candidates)] is not self:
             return
-        task = asyncio.ensure_future(self._answer(client, post))
+        self._spawn(self._answer(client, post))
+
+    def _spawn(self, coroutine):
+        """Run beside the shift; cancelled when the shift ends."""
+        task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

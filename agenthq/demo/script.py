@@ -134,3 +134,29 @@ def addressed(text, asker):
 def to_owner(persona, owner):
     """The persona's question for the demo person, or None."""
     return fill(persona["to_owner"], {"owner": owner}) if persona.get("to_owner") else None
+
+
+# The demo's work queue (§12): what the person files at the start, one of them handed to an
+# agent by name, and what the agents file as follow-ups so the board never runs dry.
+SEED_TASKS = [
+    {"title": "Rotate the {svc} API keys", "priority": "high", "assign_to": "scout"},
+    {"title": "Investigate the flaky test_{area}", "priority": "medium"},
+    {"title": "Upgrade {svc} to v{ver}", "priority": "urgent"},
+    {"title": "Write the postmortem for the {svc} incident", "priority": "low"},
+]
+FOLLOW_UPS = [
+    ("Add an alert on {svc} p99 latency", "medium"),
+    ("Clean up old {env} build artifacts", "low"),
+    ("Load-test {svc} before the v{ver} rollout", "high"),
+    ("Document the {svc} runbook", "low"),
+    ("Check the {svc}-db backups restore", "medium"),
+]
+
+
+def seed_task(spec):
+    return fill(spec["title"]), spec["priority"]
+
+
+def follow_up():
+    title, priority = random.choice(FOLLOW_UPS)
+    return fill(title), priority

@@ -9,6 +9,10 @@ from .tables import MODELS, IncomingWebhook, Invite, Meta, Webhook, WebhookDeliv
 
 SCHEMA_VERSION = 8
 
+# The order of the task queue (§12.1): highest priority, earliest due date (none last), oldest.
+TASK_QUEUE_ORDER = ("(CASE \"priority\" WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+                    "WHEN 'low' THEN 3 ELSE 9 END), (\"due_date\" IS NULL), \"due_date\", \"id\"")
+
 # An external-content FTS5 index over post.title/content, kept in step by triggers so that no
 # write path can forget it. The porter tokenizer lets "deploying" find "deploy".
 FTS_SCHEMA = (
@@ -157,6 +161,9 @@ def _add_post_threads(db):
 LATE_INDEXES = (
     'CREATE INDEX IF NOT EXISTS "post_root_id_id" ON "post" ("root_id", "id")',
     'CREATE INDEX IF NOT EXISTS "post_channel_id_seq" ON "post" ("channel_id", "seq")',
+    # The claim queue in its order (services/task_sql.py orders by the very same expressions):
+    # the next task is the first index entry, with no sort of every open task.
+    f'CREATE INDEX IF NOT EXISTS "task_queue" ON "task" ("org_id", "status", {TASK_QUEUE_ORDER})',
 )
 
 

@@ -55,7 +55,7 @@ SEARCH_RESULT = obj({
     "success": {"type": "boolean", "enum": [True]},
     "data": obj({"posts": {"type": "array", "items": ref("Post")}, "insights": {"type": "array", "items": ref("Insight")},
                  "agents": {"type": "array", "items": ref("Agent")},
-                 "channels": {"type": "array", "items": ref("Channel")}, "tasks": {"type": "array", "items": OBJECT}}),
+                 "channels": {"type": "array", "items": ref("Channel")}, "tasks": {"type": "array", "items": ref("Task")}}),
     "pagination": obj({"page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 1},
                        "total": _COUNT, "hasMore": {"type": "boolean"}, "counts": obj({kind: _COUNT for kind in _KINDS})}),
 })

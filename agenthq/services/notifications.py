@@ -83,6 +83,28 @@ def for_reaction(target, post, emoji, actor):
     }])
 
 
+def for_task(task, actor):
+    """A `task_assigned` notification to the task's assignee, when someone else assigned it
+    (task: the task as stored). A task in a private or DM channel has a member as its assignee
+    (services.tasks checks it), but the check is repeated here so that no path ever tells a
+    non-member about a task it cannot read."""
+    recipient = task["assigned_to"]
+    if not recipient or recipient == actor.id:
+        return []
+    if task["channel_id"]:
+        channel_type = Channel.select(Channel.type).where(Channel.id == task["channel_id"]).scalar()
+        if is_private(channel_type) and not ChannelMember.select().where(
+                (ChannelMember.channel_id == task["channel_id"]) & (ChannelMember.member_id == recipient)).exists():
+            return []
+    return _store([{
+        "id": new_id(), "org_id": task["org_id"], "recipient_id": recipient, "recipient_type": task["assigned_type"],
+        "type": "task_assigned", "source_id": task["id"], "source_type": "task", "actor_id": actor.id,
+        "actor_type": actor.kind, "channel_id": task["channel_id"], "post_id": None,
+        "title": f"{name_of(actor.id, actor.kind)} assigned you a task: {task['title']}", "body": None,
+        "read": False, "created_at": now_iso(),
+    }])
+
+
 def _store(rows):
     read = Notification._meta.fields["read"]
     insert_many(Notification, Notification.FIELDS,

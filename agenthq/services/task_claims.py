@@ -1,15 +1,18 @@
 """Claims with leases (SPEC §12.1). Every state change is one conditional UPDATE ... WHERE
 that states what must still hold: on SQLite the single writer runs them one at a time; on
 PostgreSQL a concurrent UPDATE of the same row waits for the other's commit and re-checks its
-WHERE, so of any number of claimers, in any number of processes, exactly one matches."""
+WHERE, so of any number of claimers, in any number of processes, exactly one matches. The
+claim's own SQL (the queue, the UPDATE ... RETURNING) is agenthq/services/task_sql.py."""
 
 from datetime import datetime, timedelta, timezone
 
 from ..clock import iso, now_iso
-from ..errors import Forbidden, LeaseExpired, NotClaimed, TaskAssigned, TaskClaimed, TaskClosed
+from ..errors import Forbidden, NotFound, LeaseExpired, NotClaimed, TaskAssigned, TaskClaimed, TaskClosed
 from ..models import Task
-from .common import access_channel, readable_channel_ids
-from .tasks import access_task, lease_live, may_manage, priority_order, task_event
+from ..models.db import is_postgres
+from . import task_sql
+from .common import access_channel
+from .tasks import access_task, lease_live, may_manage, task_event
 
 CLOSED = ("completed", "cancelled")
 
@@ -18,32 +21,21 @@ def _later(seconds):
     return iso(datetime.now(timezone.utc) + timedelta(seconds=seconds))
 
 
-def _claimable(now, identity):
-    """What must hold at the moment of the UPDATE for `identity` to take the task."""
-    return (Task.status.in_(("open", "in_progress"))
-            & (Task.assigned_to.is_null() | (Task.assigned_to == identity.id)
-               | (Task.lease_expires_at.is_null(False) & (Task.lease_expires_at <= now)))
-            & (Task.lease_expires_at.is_null() | (Task.lease_expires_at <= now)
-               | (Task.assigned_to == identity.id)))
-
-
 def _take(identity, task, lease_seconds):
     """Try to claim `task` (as read); (task dict, events) on success, None if another won."""
     now = now_iso()
     renewing = task.assigned_to == identity.id and lease_live(task, now)
-    fields = {Task.lease_expires_at: _later(lease_seconds), Task.updated_at: now}
-    if not renewing:
-        fields.update({Task.assigned_to: identity.id, Task.assigned_type: identity.kind,
-                       Task.status: "in_progress", Task.claimed_at: now, Task.expired_holder: None,
-                       Task.claim_count: Task.claim_count + 1})
-    taken = Task.update(fields).where((Task.id == task.id) & _claimable(now, identity)).execute()
-    if not taken:
+    # The UPDATE also requires the row to be still as read. Else, on PostgreSQL, a sweep in
+    # another process that put the task back between our read and this UPDATE would leave it
+    # claimable, and both would report its task.expired; the caller reads again instead.
+    taken = task_sql.take(task, identity, now, _later(lease_seconds), renewing)
+    if taken is None:
         return None
     emitted = []
     if not renewing and task.assigned_to and task.assigned_to != identity.id and task.lease_expires_at:
         # The lease had run out but the sweep had not reached it yet: say so before the claim.
         emitted.append(task_event("task.expired", _returned(task, now), previous_assignee=_holder(task)))
-    claimed = Task.get_by_id(task.id).to_dict()
+    claimed = taken.to_dict()
     if not renewing:
         emitted.append(task_event("task.claimed", claimed))
     return claimed, emitted
@@ -51,30 +43,33 @@ def _take(identity, task, lease_seconds):
 
 def claim(identity, task_id, lease_seconds):
     task = access_task(identity, task_id)
-    outcome = _take(identity, task, lease_seconds)
-    if outcome is not None:
-        return outcome
-    task = Task.get_by_id(task.id)  # what beat us
-    if task.status in CLOSED:
-        raise TaskClosed()
-    if lease_live(task):
-        raise TaskClaimed()
-    raise TaskAssigned()
+    for _ in range(3):
+        outcome = _take(identity, task, lease_seconds)
+        if outcome is not None:
+            return outcome
+        seen, task = task, Task.get_or_none(Task.id == task.id)  # what beat us
+        if task is None:
+            raise NotFound("task")
+        if task.status in CLOSED:
+            raise TaskClosed()
+        theirs = task.assigned_to not in (None, identity.id)
+        if theirs and lease_live(task):
+            raise TaskClaimed()
+        if theirs and task.lease_expires_at is None:
+            raise TaskAssigned()
+        if (task.assigned_to, task.lease_expires_at) == (seen.assigned_to, seen.lease_expires_at):
+            break
+        # Changed since we read it (a release, another process's sweep): claimable again.
+    raise TaskClaimed()
 
 
 def claim_next(identity, query, lease_seconds):
     """The next open, unassigned task the caller can see (filters: channel, priority), or None.
     A candidate another process took in between is skipped for the next one."""
-    rows = Task.select().where((Task.org_id == identity.org_id) & (Task.status == "open") & Task.assigned_to.is_null())
     ref = query.get("channel_id") or query.get("channel")
-    if ref:
-        rows = rows.where(Task.channel_id == access_channel(identity, ref).id)
-    else:
-        rows = rows.where(Task.channel_id.is_null() | Task.channel_id.in_(readable_channel_ids(identity)))
-    if query.get("priority"):
-        rows = rows.where(Task.priority == query["priority"])
+    channel_id = access_channel(identity, ref).id if ref else None
     for _ in range(5):
-        candidates = list(rows.order_by(*priority_order()).limit(20))
+        candidates = task_sql.candidates(identity.org_id, identity.id, channel_id, query.get("priority"))
         if not candidates:
             return None, []
         for task in candidates:
@@ -150,7 +145,12 @@ def sweep(limit=500):
     now = now_iso()
     emitted = []
     due = Task.select().where(Task.lease_expires_at.is_null(False) & (Task.lease_expires_at <= now))
-    for task in due.order_by(Task.lease_expires_at).limit(limit):
+    due = due.order_by(Task.lease_expires_at).limit(limit)
+    if is_postgres():
+        # Rows another process is sweeping (or claiming) now are skipped, not waited for: the
+        # lock held to COMMIT makes this sweep the only one to report the rows it got.
+        due = due.for_update("FOR UPDATE SKIP LOCKED")
+    for task in due:
         if _put_back(task, now, expired_holder=task.assigned_to):
             emitted.append(task_event("task.expired", _returned(task, now), previous_assignee=_holder(task)))
     return len(emitted), emitted

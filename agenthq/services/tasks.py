@@ -1,18 +1,13 @@
 """Tasks (SPEC §12): create, list, read, edit, delete, and the events they send. Claims and
 leases are agenthq/services/task_claims.py."""
 
-from peewee import Case
-
 from .. import eventlog, events
 from ..clock import now_iso
 from ..errors import Forbidden, NotFound, ValidationError
 from ..models import Agent, Channel, Task, User
 from ..validation import is_id
-from . import activity
+from . import activity, notifications
 from .common import access_channel, identity_ref, is_member, paginate, readable_channel_ids
-
-PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
-
 
 def task_event(name, task, channel_type=None, **extra):
     """Record a task event: to the org, or only to the members of the task's private or DM
@@ -24,11 +19,11 @@ def task_event(name, task, channel_type=None, **extra):
 
 
 def assignment_notifications(identity, task, previous_assignee_id):
-    """Hook for the notification inbox (SPEC §8.2, `task_assigned`): the events to record when
-    `task` was created with, or changed to, an assignee other than the actor. Returns none
-    until the inbox exists; the inbox's author fills this in, called in the write's
-    transaction from create and patch."""
-    return []
+    """The `task_assigned` notification (SPEC §8.2) when `task` was created with, or changed
+    to, an assignee other than the actor; recorded in the write's transaction."""
+    if task["assigned_to"] == previous_assignee_id:
+        return []
+    return notifications.for_task(task, identity)
 
 
 def access_task(identity, task_id):
@@ -168,10 +163,3 @@ def delete(identity, task_id):
     task.delete_instance()
     activity.record(identity, "task.deleted", "task", task.id, {"title": task.title})
     return {"deleted": True}, [task_event("task.deleted", data)]
-
-
-def priority_order():
-    """ORDER BY terms of the queue: highest priority, then earliest due date (none last),
-    then oldest."""
-    rank = Case(Task.priority, [(name, value) for name, value in PRIORITY_RANK.items()], 9)
-    return [rank, Task.due_date.is_null(), Task.due_date, Task.id]

@@ -87,6 +87,7 @@ export function wireBell() {
     if (!note.read) {
       await api('PATCH', `/notifications/${encodeURIComponent(note.id)}/read`);
     }
-    if (note.channel_id) location.assign('/c/' + encodeURIComponent(note.channel_id) + (note.post_id ? '#post-' + note.post_id : ''));
+    if (note.source_type === 'task') location.assign('/tasks#task-' + encodeURIComponent(note.source_id));
+    else if (note.channel_id) location.assign('/c/' + encodeURIComponent(note.channel_id) + (note.post_id ? '#post-' + note.post_id : ''));
   });
 }

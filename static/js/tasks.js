@@ -137,8 +137,13 @@ document.getElementById('board').addEventListener('click', (event) => {
   if (button) openDialog(tasks.get(button.closest('[data-task-id]').dataset.taskId));
 });
 render();
-// A link to one task (a search result: /tasks#task-<id>) opens it.
-const linkedTask = location.hash.startsWith('#task-') && tasks.get(decodeURIComponent(location.hash.slice(6)));
-if (linkedTask) openDialog(linkedTask);
+// A link to one task (a search result, a task_assigned notification: /tasks#task-<id>) opens
+// it in its dialog, also when the bell is clicked on this very page, which changes only the hash.
+function openLinked() {
+  const linked = location.hash.startsWith('#task-') && tasks.get(decodeURIComponent(location.hash.slice(6)));
+  if (linked && !dialog.open) openDialog(linked);
+}
+openLinked();
+window.addEventListener('hashchange', openLinked);
 setInterval(tick, 1000);
 startPage({ onEvent });

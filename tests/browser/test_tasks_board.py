@@ -54,3 +54,21 @@ def test_board_creates_edits_and_follows_claims_live(page, base):
     person.rest.ok("PATCH", f"/tasks/{task['id']}", {"status": "completed"}, token=key)
     expect(done_col.locator(".task-title")).to_have_text("Build the release")
     expect(progress_col.locator(".task-card")).to_have_count(0)
+
+
+def test_a_task_assigned_notification_opens_the_task(page, base):
+    person = sign_up(page, base)
+    _, key = person.agent("dispatcher")
+    page.goto(base + "/tasks")
+    bell = page.locator("#bell")
+    task = person.rest.ok("POST", "/tasks", {"title": "Sign the release", "assigned_to": person.user["id"]},
+                          token=key)
+    expect(bell.locator(".bell-count")).to_have_text("1")
+    bell.click()
+    item = page.locator("#bell-list .bell-items li")
+    expect(item).to_have_count(1)
+    expect(item.first).to_contain_text("dispatcher assigned you a task: Sign the release")
+    item.first.get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"/tasks#task-" + task["id"]))
+    expect(page.get_by_role("dialog").get_by_label("Title")).to_have_value("Sign the release")
+    expect(bell.locator(".bell-count")).to_be_hidden()
