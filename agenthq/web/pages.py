@@ -4,7 +4,7 @@ the fragments the page's JavaScript fetches, and the cookie-to-token exchange.""
 from .. import schemas
 from ..errors import ApiError
 from ..signin import sign_in, sign_up
-from . import assets, queries, search, session, templating, timeline
+from . import assets, integrations, queries, search, session, templating, timeline
 from .backfill import Backfill
 from .handler import PageHandler, StaticHandler, safe_next
 from .markdown import Renderer
@@ -196,4 +196,5 @@ routes = [
     (r"/ui/posts/([^/]+)", PostFragmentHandler),
     (r"/ui/posts/([^/]+)/thread", ThreadFragmentHandler),
     (r"/ui/channels/([^/]+)/posts", OlderPostsHandler),
+    *integrations.routes,
 ]
