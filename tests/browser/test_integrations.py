@@ -85,8 +85,14 @@ def test_owner_adds_a_webhook_and_sees_its_delivery(page, base, receiver):
     expect(page.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
 
     form = page.locator("#webhook-form")
-    form.get_by_label("Receiver URL").fill(receiver.url)
+    form.get_by_label("Receiver URL").fill("ftp://files.example.test/in")
+    form.get_by_role("button", name="Add webhook").click()
+    expect(form.get_by_role("alert")).to_have_text("Pick at least one event (or All events).")
     form.get_by_label("post.created").check()
+    form.get_by_role("button", name="Add webhook").click()
+    expect(form.get_by_role("alert")).to_contain_text("url")  # the API's VALIDATION_ERROR, as it words it
+    forgive(page, "status of 400")
+    form.get_by_label("Receiver URL").fill(receiver.url)
     form.get_by_role("button", name="Add webhook").click()
     panel = page.locator("#secret-panel")
     expect(panel).to_be_visible()
@@ -145,8 +151,19 @@ def test_incoming_hook_url_is_shown_once_and_its_curl_example_posts(page, base):
     expect(item.locator(".hook-name")).to_have_text("ci")
     expect(item).to_contain_text("#updates")
 
+    # Names and URLs are text, never markup (a CSP violation or a script would fail the test).
+    hostile = '<img src=x onerror="document.title=1">'
+    person.rest.ok("POST", "/incoming-webhooks", {"name": hostile, "channel_id": person.channel_id()}, token=person.token)
+    person.rest.ok("POST", "/webhooks", {"url": "http://127.0.0.1:9/" + hostile, "events": ["*"]}, token=person.token)
+    page.reload()
+    expect(page.locator("#incoming-list .hook-name").first).to_have_text(hostile)
+    expect(page.locator("#webhook-list .hook-url")).to_have_text("http://127.0.0.1:9/" + hostile)
+    expect(page.locator("#webhook-list .events")).to_have_text("Events: *")
+    assert page.locator("#main img").count() == 0
+
+    item = page.locator("#incoming-list li[data-hook-id]", has_text="ci")
     item.get_by_role("button", name="Delete incoming webhook ci").click()
-    expect(page.locator("#incoming-list")).to_have_text("No incoming webhooks yet.")
+    expect(page.locator("#incoming-list li[data-hook-id]")).to_have_count(1)
     status, _ = rest_call(base, "POST", "/hooks/" + url.rsplit("/", 1)[1], {"text": "again"})
     assert status == 404
 
