@@ -6,7 +6,11 @@ The log keeps events for AGENTHQ_EVENT_RETENTION (24 h by default), so older ste
 the history then starts with the task's creation (always known from the task) and says that
 earlier steps are no longer kept. A renewal sends no event (§12.1), so it is not a step."""
 
-from ..clock import parse_iso
+from datetime import timedelta
+
+from peewee import fn
+
+from ..clock import iso, parse_iso
 from ..models import Event, json_text
 from ..services.tasks import access_task
 from .queries import author_names
@@ -19,9 +23,11 @@ def task_history(identity, task_id):
     """{entries: [{type, at, text}], truncated}; NOT_FOUND for a task the caller cannot see,
     as GET /tasks/:id. Every step is of a task the caller can see now, so none is hidden."""
     task = access_task(identity, task_id).to_dict()
-    rows = list(
+    first = _first_seq(identity.org_id, task["created_at"])
+    rows = [] if first is None else list(
         Event.select(Event.seq, Event.type, Event.timestamp, Event.data)
-        .where((Event.org_id == identity.org_id) & Event.type.in_(STEPS) & (json_text(Event.data, "id") == task["id"]))
+        .where((Event.org_id == identity.org_id) & (Event.seq >= first) & Event.type.in_(STEPS)
+               & (json_text(Event.data, "id") == task["id"]))
         .order_by(Event.seq.desc())
         .limit(LIMIT + 1)
     )
@@ -45,6 +51,19 @@ def task_history(identity, task_id):
             entries.append({"type": row.type, "at": row.timestamp, "text": text})
         before = row.data
     return {"entries": entries}
+
+
+def _first_seq(org_id, created_at):
+    """The seq of the org's first event in the log from about when the task was made, found by
+    the timestamp index: nothing about a task is older than the task, so the search spares
+    most of the log for the young tasks people usually look at. A minute's margin, because
+    several hub processes' clocks and seq order may disagree a little."""
+    since = iso(parse_iso(created_at) - timedelta(seconds=60))
+    # COALESCE keeps SQLite's planner off the (org_id, seq) index, which would read the whole
+    # org's log in seq order to find the earliest time.
+    found = (Event.select(Event.seq).where((Event.timestamp >= since) & (fn.COALESCE(Event.org_id, "") == org_id))
+             .order_by(Event.timestamp).limit(1).scalar())
+    return found  # None: no event since, so nothing to show
 
 
 def _describe(kind, data, before, name):
