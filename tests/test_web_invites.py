@@ -8,6 +8,7 @@ import urllib.parse
 
 import pytest
 
+from agenthq.models import Invite
 from tests.test_web_hardening import Browser
 
 API = "/api/v1"
@@ -77,6 +78,22 @@ async def test_the_invite_form_checks_xsrf_and_its_fields(api, http_client, base
     assert b'href="/integrations"' not in feed.body
     refused = await browser.fetch("/integrations")
     assert refused.code == 403 and b"Only owners and admins manage integrations" in refused.body
+
+
+@pytest.mark.gen_test
+async def test_expired_and_revoked_links_say_so_on_get_and_post(api, http_client, base_url):
+    org = await api.register()
+    expired = await user_invite(api, org, "late@invited.test")
+    Invite.update(expires_at="2000-01-01T00:00:00.000Z").where(Invite.email == "late@invited.test").execute()
+    revoked = await user_invite(api, org, "gone@invited.test")
+    listed = await api.ok("GET", f"{API}/invites?status=pending", token=org.token)
+    await api.ok("POST", f"{API}/invites/{listed[0]['id']}/revoke", token=org.token)
+    browser = Browser(http_client, base_url)
+    for token, heading in [(expired, b"This invite has expired"), (revoked, b"This invite has been revoked")]:
+        shown = await browser.fetch(f"/invite/{token}")
+        assert shown.code == 410 and heading in shown.body and b'name="password"' not in shown.body
+        sent = await browser.fetch(f"/invite/{token}", "POST", form={"name": "Late", "password": "long-enough-1"})
+        assert sent.code == 410 and heading in sent.body and "ahq_session" not in browser.cookies
 
 
 @pytest.mark.gen_test
