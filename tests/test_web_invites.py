@@ -4,6 +4,7 @@ address holds for the page as for the API; AGENTHQ_PUBLIC_URL is the host the ag
 to connect to; a member is refused Integrations; a task's history is the caller's to read."""
 
 import json
+import logging
 import urllib.parse
 
 import pytest
@@ -129,3 +130,23 @@ async def test_admins_see_integrations_and_task_history_is_guarded(api, http_cli
     history = json.loads((await browser.fetch(f"/ui/tasks/{task['id']}/history")).body)
     assert [(e["type"], e["text"]) for e in history["entries"]] == [
         ("task.created", "Created by Ada"), ("task.claimed", "Claimed by worker with a 60 s lease")]
+
+
+@pytest.mark.gen_test
+async def test_tokens_in_paths_stay_out_of_the_access_log(api, http_client, base_url, caplog):
+    org = await api.register()
+    invite = await user_invite(api, org, "logged@invited.test")
+    hook = await api.ok("POST", f"{API}/incoming-webhooks", {"name": "ci", "channel_id": await org.channel_id()},
+                        token=org.token, status=201)
+    browser = Browser(http_client, base_url)
+    with caplog.at_level(logging.INFO, logger="agenthq.access"):
+        await browser.fetch(f"/invite/{invite}")
+        await api.ok("GET", f"{API}/auth/invites/{invite}")
+        await api.ok("POST", f"/hooks/{hook['token']}", {"text": "deploy done"})
+        await api.error("POST", f"{API}/auth/invites/redeem", {"token": invite, "agentName": "x"},
+                        code="INVALID_INVITE_TYPE", status=400)
+    text = caplog.text
+    assert invite not in text and hook["token"] not in text
+    for line in ["GET /invite/[token] 200", "GET /api/v1/auth/invites/[token] 200", "POST /hooks/[token] 200",
+                 "POST /api/v1/auth/invites/redeem 400"]:
+        assert line in text, (line, text)
