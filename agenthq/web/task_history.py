@@ -20,7 +20,7 @@ LIMIT = 200  # the newest steps shown; a task edited more often than this in a d
 
 
 def task_history(identity, task_id):
-    """{entries: [{type, at, text}], truncated}; NOT_FOUND for a task the caller cannot see,
+    """{entries: [{type, at, text}]}; NOT_FOUND for a task the caller cannot see,
     as GET /tasks/:id. Every step is of a task the caller can see now, so none is hidden."""
     task = access_task(identity, task_id).to_dict()
     first = _first_seq(identity.org_id, task["created_at"])
@@ -43,7 +43,8 @@ def task_history(identity, task_id):
     entries = []
     if truncated or not rows or rows[0].type != "task.created":
         entries.append({"type": "task.created", "at": task["created_at"], "text": f"Created by {name(task['created_by'])}"})
-        entries.append({"type": "gap", "at": None, "text": "Earlier steps are no longer kept."})
+        gap = "Earlier steps are not shown." if truncated else "Earlier steps are no longer kept."
+        entries.append({"type": "gap", "at": None, "text": gap})
     before = None
     for row in rows:
         text = _describe(row.type, row.data, before, name)
