@@ -8,11 +8,13 @@ page works without script: a plain form with the XSRF token, like sign-up."""
 from .. import schemas
 from ..errors import ApiError, Forbidden
 from ..handlers.invites import public_url
+from ..mcp.snippets import claude_code_profile
 from ..services import invites, webhooks
 from ..signin import redeem_user_invite
 from . import queries
 from .handler import PageHandler
 
+AGENT_NAME = "my-agent"  # the name the CLI line gives the agent, and so its CLI profile
 STATUS_TEXT = {
     "redeemed": ("This invite has already been used", 409),
     "expired": ("This invite has expired", 410),
@@ -76,6 +78,7 @@ class InvitePageHandler(PageHandler):
         self.render_page(
             "invite.html", status=status or gone_status or 200, invite=invite, gone=gone, error=error, field=field,
             name=name, token=token, invite_url=invites.invite_url(hub_url, token), hub_url=hub_url,
+            mcp_line=claude_code_profile(AGENT_NAME), agent_name=AGENT_NAME,
         )
 
 
