@@ -1,6 +1,7 @@
 """make_app(config): the one place that sees everything and wires it together."""
 
 import logging
+import re
 
 import tornado.web
 
@@ -16,13 +17,16 @@ from .web import pages
 access_log = logging.getLogger("agenthq.access")
 
 
+# Paths that end in a credential (an invite's or an incoming hook's token): logged without it.
+_TOKEN_PATH = re.compile(r"^(/invite/|/hooks/|/api/v1/auth/invites/(?!redeem(?:-user)?$))[^/]+")
+
+
 def log_request(handler):
     """One line per request: method, path without its query string (a /ws?token= must never
-    reach a log), status, time."""
+    reach a log) or path tokens, status, time."""
     request = handler.request
-    access_log.info(
-        "%s %s %d %.1fms", request.method, request.path, handler.get_status(), 1000 * request.request_time()
-    )
+    path = _TOKEN_PATH.sub(r"\1[token]", request.path)
+    access_log.info("%s %s %d %.1fms", request.method, path, handler.get_status(), 1000 * request.request_time())
 
 
 def make_app(config, hub=None):

@@ -4,7 +4,7 @@ the tokens. Never a database thread or the event loop for scrypt."""
 
 from . import security
 from .errors import InvalidCredentials, Unavailable
-from .services import accounts
+from .services import accounts, invites
 
 
 async def sign_up(settings, data, address):
@@ -14,6 +14,16 @@ async def sign_up(settings, data, address):
     await hub.read(accounts.check_available, data)
     password_hash = await passwords.hash(data["password"])
     return await hub.write(accounts.register, data, password_hash, hub.tokens)
+
+
+async def redeem_user_invite(settings, data):
+    """POST /auth/invites/redeem-user and the /invite/<token> page (each spends the address's
+    invite budget first): the cheap checks, then the hash off the loop, then the one write
+    that decides the winner."""
+    hub, passwords = settings["hub"], settings["passwords"]
+    await hub.read(invites.check_user_invite, data)
+    password_hash = await passwords.hash(data["password"])
+    return await hub.write(invites.redeem_user, data, password_hash, hub.tokens)
 
 
 async def sign_in(settings, data, address):

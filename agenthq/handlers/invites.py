@@ -2,6 +2,7 @@
 
 from .. import schemas
 from ..services import invites
+from ..signin import redeem_user_invite
 from .base import BaseHandler
 
 
@@ -56,9 +57,7 @@ class RedeemUserInviteHandler(BaseHandler):
     async def post(self):
         await self.rate_limits.check_invite("redeem-user", self.request.remote_ip)
         data = self.body(schemas.REDEEM_USER_INVITE)
-        await self.hub.read(invites.check_user_invite, data)
-        password_hash = await self.passwords.hash(data["password"])
-        self.reply(await self.hub.write(invites.redeem_user, data, password_hash, self.hub.tokens), 201)
+        self.reply(await redeem_user_invite(self.settings, data), 201)
 
 
 routes = [

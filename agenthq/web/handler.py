@@ -123,6 +123,8 @@ class PageHandler(SharedObjects, RequestHandler):
         error = kwargs.get("exc_info", (None, None))[1]
         if isinstance(error, ApiError):
             status_code, message = error.status, error.message
+            for name, value in error.headers.items():  # Retry-After of a 429
+                self.set_header(name, value)
         elif status_code == 403:
             message = "This form has expired. Reload the page and try again."
         else:

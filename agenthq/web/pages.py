@@ -4,10 +4,11 @@ the fragments the page's JavaScript fetches, and the cookie-to-token exchange.""
 from .. import schemas
 from ..errors import ApiError
 from ..signin import sign_in, sign_up
-from . import assets, queries, search, session, templating, timeline
+from . import assets, integrations, queries, search, session, templating, timeline
 from .backfill import Backfill
 from .handler import PageHandler, StaticHandler, safe_next
 from .markdown import Renderer
+from .task_history import task_history
 
 
 class SignInHandler(PageHandler):
@@ -119,6 +120,15 @@ class TasksPageHandler(PageHandler):
         self.render_page("tasks.html", **await self.hub.read(queries.tasks_page, self.identity))
 
 
+class TaskHistoryHandler(PageHandler):
+    """A task's steps for the board's dialog, from the event log (task_history.py)."""
+
+    fragment = True
+
+    async def get(self, task_id):
+        self.send_json(await self.hub.read(task_history, self.identity, task_id))
+
+
 class ActivityPageHandler(PageHandler):
     async def get(self):
         args = {k: v for k, v in self.request.query_arguments.items() if v and v[0]}
@@ -196,4 +206,6 @@ routes = [
     (r"/ui/posts/([^/]+)", PostFragmentHandler),
     (r"/ui/posts/([^/]+)/thread", ThreadFragmentHandler),
     (r"/ui/channels/([^/]+)/posts", OlderPostsHandler),
+    (r"/ui/tasks/([^/]+)/history", TaskHistoryHandler),
+    *integrations.routes,
 ]

@@ -1,7 +1,9 @@
 // The Tasks board: columns open / in progress / done, filters, create and edit dialogs, live
-// updates from task events, and each claimed task's lease as a countdown.
+// updates from task events, each claimed task's lease as a countdown, and the open task's
+// history (from the hub's event log), re-read whenever an event about that task arrives.
 
-import { api } from './api.js';
+import { api, signIn } from './api.js';
+import { renderTime } from './time.js';
 import { showError, startPage } from './ui.js';
 
 const tasks = new Map(JSON.parse(document.getElementById('task-data').textContent).map((t) => [t.id, t]));
@@ -10,6 +12,8 @@ const filters = document.getElementById('task-filters');
 const dialog = document.getElementById('task-dialog');
 const form = document.getElementById('task-form');
 let editing = null; // the id of the task in the dialog, or null for a new one
+const history = document.getElementById('task-history');
+let historyReads = 0; // a slower, older read never overwrites a newer one
 
 function column(task) {
   if (task.status === 'open') return 'open';
@@ -80,6 +84,32 @@ function tick() {
   }
 }
 
+async function loadHistory(taskId) {
+  const read = ++historyReads;
+  const response = await fetch(`/ui/tasks/${encodeURIComponent(taskId)}/history`, { credentials: 'same-origin' });
+  if (response.status === 401) return signIn();
+  if (read !== historyReads || editing !== taskId) return;
+  const list = history.querySelector('.history-list');
+  if (!response.ok) {
+    list.replaceChildren(el('li', 'muted', 'The history could not be read.'));
+    return;
+  }
+  const { entries } = await response.json();
+  if (read !== historyReads || editing !== taskId) return;
+  list.replaceChildren(...entries.map((entry) => {
+    const li = el('li', 'history-entry');
+    li.dataset.type = entry.type;
+    if (entry.at) {
+      const when = el('time');
+      when.setAttribute('datetime', entry.at);
+      renderTime(when);
+      li.append(when, ' ');
+    }
+    li.append(el('span', 'history-text', entry.text));
+    return li;
+  }));
+}
+
 function openDialog(task) {
   editing = task ? task.id : null;
   form.reset();
@@ -94,6 +124,9 @@ function openDialog(task) {
     form.elements.channel_id.value = task.channel_id || '';
     form.elements.due_date.value = task.due_date ? task.due_date.slice(0, 10) : '';
   }
+  history.hidden = !task;
+  history.querySelector('.history-list').replaceChildren();
+  if (task) loadHistory(task.id);
   dialog.showModal();
   form.elements.title.focus();
 }
@@ -126,10 +159,14 @@ function onEvent(frame) {
   if (frame.type === 'task.deleted') tasks.delete(task.id);
   else tasks.set(task.id, task);
   render();
+  if (editing === task.id && dialog.open && frame.type !== 'task.deleted') loadHistory(task.id);
 }
 
 document.querySelector('[data-action="new-task"]').addEventListener('click', () => openDialog(null));
 form.querySelector('[data-action="close-dialog"]').addEventListener('click', () => dialog.close());
+dialog.addEventListener('close', () => {
+  editing = null;
+});
 form.addEventListener('submit', save);
 filters.addEventListener('change', render);
 document.getElementById('board').addEventListener('click', (event) => {
