@@ -41,6 +41,9 @@ PG_TESTS=(
   # Search, feed and insights (PostgreSQL full-text), and webhooks' leases and log retention.
   tests/test_search_operators.py tests/test_search_unified.py tests/test_feed.py tests/test_insights.py
   tests/test_webhooks.py tests/test_webhook_retention.py
+  # Group commit, DMs, notifications, claims and invites, whose SQL differs by engine.
+  tests/test_group_commit.py tests/test_dms.py tests/test_notifications.py tests/test_task_claims.py
+  tests/test_task_notifications.py tests/test_task_search.py tests/test_web_invites.py
 )
 
 step() { printf '\n==> %s\n' "$*"; }
