@@ -2,6 +2,7 @@
 // MCP), rotate a key, delete; cards kept live by presence events.
 
 import { api } from './api.js';
+import { copyFrom } from './clipboard.js';
 import { wireMessaging } from './reactions.js';
 import { showAgent, showError, startPage } from './ui.js';
 
@@ -63,25 +64,8 @@ function hideKey() {
   document.getElementById('snippet-mcp-json').textContent = '';
 }
 
-async function copy(targetId) {
-  const target = document.getElementById(targetId);
-  const text = 'value' in target ? target.value : target.textContent;
-  const status = panel.querySelector('.copy-status');
-  try {
-    await navigator.clipboard.writeText(text);
-    status.textContent = 'Copied.';
-  } catch {
-    // No clipboard API (plain http on another host): select it for Ctrl+C instead.
-    if (target.select) {
-      target.select();
-    } else {
-      const range = document.createRange();
-      range.selectNodeContents(target);
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-    }
-    status.textContent = 'Selected: press Ctrl+C (or Cmd+C) to copy.';
-  }
+function copy(targetId) {
+  return copyFrom(document.getElementById(targetId), panel.querySelector('.copy-status'));
 }
 
 function card(agent) {

@@ -4,6 +4,7 @@
 // with textContent only: URLs, names and emails are data, never markup.
 
 import { api } from './api.js';
+import { copyFrom } from './clipboard.js';
 import { renderTime } from './time.js';
 import { showError, startPage } from './ui.js';
 
@@ -52,25 +53,8 @@ function hideSecret() {
   document.getElementById('secret-snippet').textContent = '';
 }
 
-async function copy(targetId) {
-  const target = document.getElementById(targetId);
-  const text = 'value' in target ? target.value : target.textContent;
-  const status = panel.querySelector('.copy-status');
-  try {
-    await navigator.clipboard.writeText(text);
-    status.textContent = 'Copied.';
-  } catch {
-    // No clipboard API (plain http on another host): select it for Ctrl+C instead.
-    if (target.select) {
-      target.select();
-    } else {
-      const range = document.createRange();
-      range.selectNodeContents(target);
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-    }
-    status.textContent = 'Selected: press Ctrl+C (or Cmd+C) to copy.';
-  }
+function copy(targetId) {
+  return copyFrom(document.getElementById(targetId), panel.querySelector('.copy-status'));
 }
 
 function shellQuote(text) {
