@@ -27,18 +27,22 @@ class SimulatedAgent(TaskWork):
         self.online = False
         self.posts = 0
         self._tasks = set()
+        self.client = None  # while online: a teammate may hand it a question to answer
+        self.questions = {}  # post id -> question this agent owes an answer
 
     async def run(self):
         while True:
             client = AgentHQClient(self.url, api_key=self.api_key)
-            client.on("post.created", lambda post: self._consider(client, post))
+            client.on("post.created", self._consider)
             client.on("task.expired", lambda task: self.consider_expired(client, task))
             for channel_id in self.channels.values():
                 client.subscribe(channel_id)
             crashed = False
             try:
                 await client.connect()
-                self.online = True
+                self.online, self.client = True, client
+                for question in list(self.questions.values()):  # owed from before a break
+                    self._spawn(self._answer(client, question))
                 await self._on_duty(client)
             except Crash:
                 crashed = True  # gone without a word: no sign-off, the lease left to run out
@@ -47,9 +51,10 @@ class SimulatedAgent(TaskWork):
             except Exception:  # one agent's bug must not end the whole demo
                 log.exception("%s stumbled", self.name)
             finally:
-                self.online = False
+                self.online, self.client = False, None
                 for task in self._tasks:
                     task.cancel()
+                self._hand_over_questions()
                 if not crashed:
                     await self._sign_off(client)
                 await client.close()
@@ -99,7 +104,7 @@ class SimulatedAgent(TaskWork):
                 self.posts += 1
             await self._pause(3, 8)
 
-    def _consider(self, client, post):
+    def _consider(self, post):
         """Questions get one answer, in their thread, from one online teammate other than the
         asker; the answerer is chosen the same way by every agent, so they never all reply at
         once. A question to the demo person is theirs to answer."""
@@ -110,7 +115,20 @@ class SimulatedAgent(TaskWork):
         candidates = [agent for agent in self.team if agent.online and agent.id != post["author_id"]]
         if not candidates or candidates[sum(map(ord, post["id"])) % len(candidates)] is not self:
             return
-        self._spawn(self._answer(client, post))
+        self.take_question(post)
+
+    def take_question(self, post):
+        self.questions[post["id"]] = post
+        self._spawn(self._answer(self.client, post))
+
+    def _hand_over_questions(self):
+        """A question is never left unanswered because its answerer went on a break or
+        crashed: an online teammate takes it, or this agent answers it when it is back."""
+        for question_id, question in list(self.questions.items()):
+            teammate = next((agent for agent in self.team if agent.online and agent is not self
+                             and agent.id != question["author_id"]), None)
+            if teammate is not None:
+                teammate.take_question(self.questions.pop(question_id))
 
     def _spawn(self, coroutine):
         """Run beside the shift; cancelled when the shift ends."""
@@ -128,6 +146,7 @@ class SimulatedAgent(TaskWork):
                                      type="answer", parent_id=post["id"])
         except AgentHQError as error:
             log.warning("%s could not answer: %s", self.name, error)
+        self.questions.pop(post["id"], None)
 
     async def _pause(self, low, high):
         await asyncio.sleep(self.pace * random.uniform(low, high))
