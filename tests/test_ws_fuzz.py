@@ -191,6 +191,9 @@ def test_bystander_unaffected_and_hub_logged_no_error(world):
     bystander.send(json.dumps({"type": "heartbeat"}))
     _expect(bystander, "heartbeat_ack")
     print("ws fuzz provoked:", dict(SEEN))
-    assert {"BAD_MESSAGE", "NOT_FOUND", "subscribed", "unsubscribed", "close 1009"} <= set(SEEN), SEEN
+    # "close 1009" is not required here: when the hub closes on an oversized frame while the
+    # client is still sending, the client's TCP stack may drop the close frame with the reset.
+    # tests/test_ws_limits.py asserts the 1009 itself, deterministically.
+    assert {"BAD_MESSAGE", "NOT_FOUND", "subscribed", "unsubscribed"} <= set(SEEN), SEEN
     log = world["hub"].log_path.read_text()
     assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
