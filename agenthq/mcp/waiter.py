@@ -11,6 +11,10 @@ from collections import OrderedDict
 CAP = 1000  # unreturned items kept; past that the oldest go and `missed` is reported
 BATCH = 50  # items one call returns at most
 SETTLE = 0.005  # a post and the notification it caused arrive back to back: let both land
+# A new DM's post comes by the replay of a channel the socket joins on its notification, later
+# than SETTLE: a notification that a post caused waits this long for its post to join it.
+JOIN_GRACE = 1.0
+_CAUSED_BY_A_POST = ("dm", "mention", "reply")
 _REMEMBERED = 2000  # post ids already returned, so a late notification does not repeat a post
 
 
@@ -53,6 +57,7 @@ class WaitBuffer:
         if post.get("author_id") == self.me_id or post["id"] in self._returned or post["id"] in self._by_post:
             if post["id"] in self._by_post and "post" not in self._by_post[post["id"]]:
                 self._by_post[post["id"]]["post"] = self._shape_post(post)  # notification came first
+                self._arrived.set()
             return
         item = {"seq": seq, "event": "post.created", "channel_id": channel_id, "post": self._shape_post(post),
                 "addressed": False}
@@ -124,7 +129,7 @@ class WaitBuffer:
         while True:
             self._arrived.clear()
             if self._has(channel_id, addressed_only):
-                await asyncio.sleep(SETTLE)
+                await self._settle(channel_id, addressed_only)
                 items = self.take(channel_id, addressed_only)
                 return self._answer(items, timed_out=False)
             left = deadline - loop.time()
@@ -135,9 +140,29 @@ class WaitBuffer:
             except asyncio.TimeoutError:
                 pass
 
+    async def _settle(self, channel_id, addressed_only):
+        await asyncio.sleep(SETTLE)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + JOIN_GRACE
+        while self._post_on_its_way(channel_id, addressed_only) and loop.time() < until:
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), until - loop.time())
+            except asyncio.TimeoutError:
+                return
+
+    def _post_on_its_way(self, channel_id, addressed_only):
+        return any("post" not in item and item.get("notification", {}).get("type") in _CAUSED_BY_A_POST
+                   and item["notification"].get("post_id") not in self._returned
+                   for item in self._matching(channel_id, addressed_only))
+
+    def _matching(self, channel_id, addressed_only):
+        return (item for item in self._items.values()
+                if (not channel_id or item.get("channel_id") == channel_id)
+                and (not addressed_only or item["addressed"]))
+
     def _has(self, channel_id, addressed_only):
-        return any((not channel_id or item.get("channel_id") == channel_id)
-                   and (not addressed_only or item["addressed"]) for item in self._items.values())
+        return any(True for _ in self._matching(channel_id, addressed_only))
 
     def _answer(self, items, timed_out):
         missed, self.missed = self.missed, False
