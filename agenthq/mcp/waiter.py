@@ -6,6 +6,7 @@ feeds every frame in; a hub_wait call takes what is pending or waits for the fir
 Items stay here between calls, so nothing that happens while no hub_wait runs is lost."""
 
 import asyncio
+import itertools
 from collections import OrderedDict
 
 CAP = 1000  # unreturned items kept; past that the oldest go and `missed` is reported
@@ -102,16 +103,8 @@ class WaitBuffer:
     # Taking -------------------------------------------------------------------------------
     def take(self, channel_id=None, addressed_only=False, limit=BATCH):
         """Up to `limit` matching items, oldest first, removed from the buffer."""
-        chosen = []
-        for seq, item in self._items.items():
-            if channel_id and item.get("channel_id") != channel_id:
-                continue
-            if addressed_only and not item["addressed"]:
-                continue
-            chosen.append(seq)
-            if len(chosen) >= limit:
-                break
-        items = [self._items.pop(seq) for seq in chosen]
+        chosen = list(itertools.islice(self._matching(channel_id, addressed_only), limit))
+        items = [self._items.pop(item["seq"]) for item in chosen]
         for item in items:
             self._forget(item)
             post_id = (item.get("post") or {}).get("id") or (item.get("notification") or {}).get("post_id")

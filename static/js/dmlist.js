@@ -3,6 +3,7 @@
 // moves to the top, as GET /dm orders them. Its unread counts are unread.js's, as a channel's.
 
 import { api } from './api.js';
+import { sidebarLink, unreadBadge } from './sidebar.js';
 
 const list = document.getElementById('dm-list');
 
@@ -10,29 +11,14 @@ function item(dm) {
   const li = document.createElement('li');
   li.dataset.dmId = dm.id;
   li.dataset.channelId = dm.id;
-  const link = document.createElement('a');
-  link.href = '/c/' + encodeURIComponent(dm.id);
-  const at = document.createElement('span');
-  at.className = 'hash';
-  at.setAttribute('aria-hidden', 'true');
-  at.textContent = '@';
-  const name = document.createElement('span');
-  name.className = 'channel-name';
-  name.textContent = dm.member_name; // a name is data, never markup
-  link.append(at, name);
+  const link = sidebarLink(dm.id, '@', dm.member_name);
   if (dm.member_type === 'agent') {
     const tag = document.createElement('span');
     tag.className = 'tag';
     tag.textContent = 'agent';
     link.append(tag);
   }
-  // The same badge as a channel's (unread.js fills it); static markup, no data in it.
-  const badge = document.createElement('span');
-  badge.className = 'unread';
-  badge.hidden = true;
-  badge.innerHTML = '<span class="visually-hidden">, </span><span class="count">0</span><span class="visually-hidden"> unread</span>'
-    + '<span class="mention-count" hidden><span class="visually-hidden">, </span>@<span class="n">0</span><span class="visually-hidden"> mentions</span></span>';
-  link.append(badge);
+  link.append(unreadBadge());
   li.append(link);
   return li;
 }

@@ -2,6 +2,7 @@
 // (channels, unread counts, agents with presence), the phone-width menu, and times.
 
 import { api } from './api.js';
+import { sidebarLink, unreadBadge } from './sidebar.js';
 import { Live } from './live.js';
 import { renderTime, startClock } from './time.js';
 import { FOLLOWED, Unread } from './unread.js';
@@ -101,24 +102,10 @@ async function refreshAgents() {
 function channelItem(channel, joined) {
   const item = document.createElement('li');
   item.dataset.channelId = channel.id;
-  const link = document.createElement('a');
-  link.href = '/c/' + encodeURIComponent(channel.id);
-  const hash = document.createElement('span');
-  hash.className = 'hash';
-  hash.setAttribute('aria-hidden', 'true');
-  hash.textContent = channel.type === 'private' ? '🔒' : '#';
-  const name = document.createElement('span');
-  name.className = 'channel-name';
-  name.textContent = channel.name;
-  link.append(hash, name);
+  const link = sidebarLink(channel.id, channel.type === 'private' ? '🔒' : '#', channel.name);
   item.append(link);
   if (joined) {
-    const badge = document.createElement('span');
-    badge.className = 'unread';
-    badge.hidden = true;
-    badge.innerHTML = '<span class="visually-hidden">, </span><span class="count">0</span><span class="visually-hidden"> unread</span>'
-      + '<span class="mention-count" hidden><span class="visually-hidden">, </span>@<span class="n">0</span><span class="visually-hidden"> mentions</span></span>';
-    link.append(badge);
+    link.append(unreadBadge());
   } else {
     const join = document.createElement('button');
     join.type = 'button';
