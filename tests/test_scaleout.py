@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from tornado.httpclient import AsyncHTTPClient
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.websocket import WebSocketClosedError
 
 from tests.support import ROOT, Api, HubProcess, Redis, WsClient, subscribe
@@ -157,21 +157,49 @@ async def test_a_killed_process_has_its_agents_go_offline(hubs):
     assert frame["data"]["id"] == agent["id"]
 
 
+@pytest.mark.gen_test(timeout=60)
+async def test_events_whose_publish_was_lost_reach_sockets_from_the_log(hubs, database, tmp_path):
+    # A third process on the same database without Redis commits events and never publishes
+    # them: what a process that died between commit and publish, or lost its Redis connection
+    # at the wrong moment, leaves behind. B's socket must hear them from the log, in order.
+    a, b = hubs(2)
+    mute = HubProcess(database, env=FAST, log=tmp_path / "mute.log").start()
+    try:
+        org = await api_for(a).register()
+        general = await org.channel_id()
+        listener, _ = await open_socket(b, org.token)
+        await subscribe(listener, general)
+        unpublished = await api_for(mute).ok("POST", f"{API}/posts", {"channel_id": general, "content": "lost"},
+                                             token=org.token, status=201)
+        published = await org.post("heard")  # through A: a later seq, by Redis
+        assert [f["data"]["id"] for f in await posts_heard(listener, 2)] == [unpublished["id"], published["id"]]
+        # The newest event lost: no later one shows the gap, the tail check reads it.
+        last = await api_for(mute).ok("POST", f"{API}/posts", {"channel_id": general, "content": "lost last"},
+                                      token=org.token, status=201)
+        assert (await posts_heard(listener, 1))[0]["data"]["id"] == last["id"]
+    finally:
+        mute.stop()
+
+
 class Follower:
     """A subscriber that, like a good client, reconnects (to whichever process answers)
-    and resumes with the last seq it saw whenever its socket is closed."""
+    and resumes with the last seq it saw whenever its socket is closed. What it met on the
+    way (refusals, closes, seqs) is kept for the failure report."""
 
     def __init__(self, hubs, token, channel):
         self.hubs, self.token, self.channel = itertools.cycle(hubs), token, channel
-        self.last, self.posts, self.closes = None, [], []
+        self.last, self.posts, self.closes, self.refusals, self.sessions = None, [], [], [], []
 
     async def run(self, stop):
         while not stop.is_set():
+            hub = next(self.hubs)
             try:
-                client, seq = await open_socket(next(self.hubs), self.token, since=self.last)
-                await subscribe(client, self.channel, since=self.last if self.last is not None else seq)
+                client, seq = await open_socket(hub, self.token, since=self.last)
+                subscribed = await subscribe(client, self.channel, since=self.last if self.last is not None else seq)
                 self.last = self.last if self.last is not None else seq
-            except (AssertionError, OSError, WebSocketClosedError, asyncio.TimeoutError):
+                self.sessions.append((hub.port, self.last, subscribed.get("data")))
+            except (AssertionError, OSError, WebSocketClosedError, HTTPClientError, asyncio.TimeoutError) as refused:
+                self.refusals.append(repr(refused)[:120])
                 await asyncio.sleep(0.1)  # refused while Redis is away: try again
                 continue
             while True:
@@ -190,6 +218,11 @@ class Follower:
                     assert frame["seq"] > self.last, (frame["seq"], self.last)
                     self.last = frame["seq"]
                     self.posts.append(frame["data"]["id"])
+
+    def report(self, accepted):
+        return (f"missing {sorted(set(accepted) - set(self.posts))[:10]} (heard {len(set(self.posts))} of "
+                f"{len(accepted)}), last seq {self.last}, closes {self.closes}, refusals {self.refusals[-5:]}, "
+                f"sessions {self.sessions[-5:]}")
 
 
 @pytest.mark.gen_test(timeout=120)
@@ -225,8 +258,20 @@ async def test_redis_restarted_under_load_loses_nothing(hubs, redis):
     await asyncio.sleep(0.5)
     redis.start()
     await asyncio.gather(*load)
-    # Every accepted post is in the log; wait until each follower has heard them all.
+    # Every accepted post is in the log; wait until each follower has heard them all. A
+    # follower that died or is still missing posts after the deadline fails the test with
+    # what it met and the hubs' logs, so a lost delivery can be told from a slow one.
+    deadline = asyncio.get_running_loop().time() + 30
     while any(len(set(f.posts)) < len(accepted) for f in followers):
+        dead = [task for task in tasks if task.done()]
+        late = asyncio.get_running_loop().time() > deadline
+        if dead or late:
+            stop.set()
+            logs = "\n".join(f"--- hub :{hub.port}\n" + hub.log_path.read_text()[-3000:] for hub in (a, b))
+            reports = "\n".join(f.report(accepted) for f in followers)
+            died = [repr(task.exception()) for task in dead if task.exception()]
+            raise AssertionError(f"followers incomplete (died: {died}, refused posts: {len(refused)}):\n"
+                                 f"{reports}\n{logs}")
         await asyncio.sleep(0.05)
     stop.set()
     await asyncio.gather(*tasks)
