@@ -46,12 +46,13 @@ class Sequencer:
         self._pending.setdefault(org, {})[event.seq] = event
         return self._drain(org) if last is not None else []
 
-    def begin(self, org_id):
-        """First events of an organization since this process listens for it: start just
-        before the lowest held (there is no earlier point it can know of)."""
-        pending = self._pending.get(org_id)
-        if self._last.get(org_id) is None and pending:
-            self._last[org_id] = min(pending) - 1
+    def start_at(self, org_id, seq):
+        """A socket of the organization is current up to `seq` (its `connected` frame's): if
+        the organization has not started here, start just after it. Starting at the lowest
+        event heard instead would skip a committed event whose publish was lost (it is in
+        the log, but behind the start, so no gap or tail check would read it)."""
+        if self._last.get(org_id) is None:
+            self._last[org_id] = seq
         return self._drain(org_id)
 
     def gap(self, org_id):
@@ -165,15 +166,20 @@ class RedisBroker:
             batch = [await self._outbox.get()]
             while not self._outbox.empty() and len(batch) < 500:
                 batch.append(self._outbox.get_nowait())
-            try:
-                async with self.client.pipeline(transaction=False) as pipe:
-                    for topic, text in batch:
-                        pipe.publish(topic, text)
-                    await pipe.execute()
-            except (RedisError, OSError) as error:
-                # Committed and logged: receivers read them from the log at their next gap or
-                # tail check, and sockets closed meanwhile resume with `since`.
-                log.warning("could not publish %d events to Redis: %s", len(batch), error)
+            for attempt in (1, 2):
+                try:
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        for topic, text in batch:
+                            pipe.publish(topic, text)
+                        await pipe.execute()
+                    break
+                except (RedisError, OSError) as error:
+                    # Once more on a new connection: a Redis just restarted drops the ones
+                    # made before. A duplicate is dropped by the receivers' sequencers.
+                    if attempt == 2:
+                        # Committed and logged: receivers read them from the log at their
+                        # next gap or tail check; sockets closed meanwhile resume with `since`.
+                        log.warning("could not publish %d events to Redis: %s", len(batch), error)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -222,9 +228,18 @@ class RedisBroker:
         if not self.registry.connections_of_org(event.org_id):
             self.sequencer.forget(event.org_id)  # nobody here to hear it
             return
+        # Held, not handed on, until a socket of the organization says where it starts
+        # (joined): its sockets are all still reading their `connected` seq.
         self._deliver(self.sequencer.arrive(event))
-        if self.sequencer.gap(event.org_id) or self.sequencer.last(event.org_id) is None:
+        if self.sequencer.gap(event.org_id):
             self._schedule_fill(event.org_id)
+
+    def joined(self, org_id, seq):
+        """A socket of the organization got `seq` in its `connected` frame: everything up to
+        it is the socket's by replay, everything after it must come from here."""
+        self._deliver(self.sequencer.start_at(org_id, seq))
+        if self.sequencer.gap(org_id):
+            self._schedule_fill(org_id)
 
     def _deliver(self, ready):
         for event in ready:
@@ -236,9 +251,8 @@ class RedisBroker:
             asyncio.get_running_loop().call_later(GAP_WAIT, lambda: asyncio.ensure_future(self._fill(org_id)))
 
     async def _fill(self, org_id):
-        """After GAP_WAIT: start the org if new, then read any still-missing seqs from the log."""
+        """After GAP_WAIT: read any still-missing seqs from the log."""
         try:
-            self._deliver(self.sequencer.begin(org_id))
             gap = self.sequencer.gap(org_id)
             if gap:
                 await self._read_into(org_id, *gap)

@@ -109,7 +109,8 @@ class Hub:
     async def newest_seq(self, identity):
         """The organization's newest seq, as a socket's `connected` frame gives it. Alone, this
         process publishes every event it commits, in order, so the registry knows it without a
-        read; with Redis other processes commit too, so it is read from the log."""
+        read; with Redis other processes commit too, so it is read from the log, and the broker
+        hands on the organization's events after it (a socket's seq is where its stream starts)."""
         if self.cluster is None:
             known = self.registry.newest_seq(identity.org_id)
             if known is not None:
@@ -117,6 +118,8 @@ class Hub:
         seq = await self.storage.read(stream.newest_seq, identity)
         if self.cluster is None:
             self.registry.seed(identity.org_id, seq)
+        else:
+            self.cluster.broker.joined(identity.org_id, seq)
         return seq
 
     def revoke_agent(self, agent_id, reason, everywhere=True):

@@ -19,17 +19,32 @@ def seqs(events):
 
 def test_in_order_events_pass_straight_through_once_started():
     s = Sequencer()
-    assert s.arrive(event(5)) == []  # a new organization waits for begin()
-    assert seqs(s.begin("o1")) == [5]
+    assert s.arrive(event(5)) == []  # a new organization waits for a socket's start
+    assert seqs(s.start_at("o1", 4)) == [5]
     assert seqs(s.arrive(event(6))) == [6]
     assert s.arrive(event(6)) == []  # a duplicate is dropped
     assert s.gap("o1") is None
 
 
+def test_an_organization_starts_at_its_first_sockets_seq_not_at_the_first_event_heard():
+    # Seq 5 was committed but its publish was lost: starting at the first event heard (6)
+    # would never read it; starting at the socket's seq (4) makes it a gap, read from the log.
+    s = Sequencer()
+    assert s.arrive(event(6)) == []
+    assert s.start_at("o1", 4) == []
+    assert s.gap("o1") == (4, 5)
+    assert seqs(s.fill("o1", [event(5)])) == [5, 6]
+    # Held events the socket already has (at or below its seq) are not handed on again.
+    s2 = Sequencer()
+    s2.arrive(event(3)), s2.arrive(event(5))
+    assert seqs(s2.start_at("o1", 4)) == [5]
+    assert seqs(s2.start_at("o1", 2)) == []  # started already: a later socket moves nothing
+
+
 def test_an_early_event_is_held_until_the_gap_is_filled():
     s = Sequencer()
+    s.start_at("o1", 0)
     s.arrive(event(1))
-    s.begin("o1")
     assert s.arrive(event(4)) == [] and s.arrive(event(3)) == []
     assert s.gap("o1") == (1, 2)
     assert seqs(s.arrive(event(2))) == [2, 3, 4]
@@ -41,9 +56,9 @@ def test_an_early_event_is_held_until_the_gap_is_filled():
 
 def test_a_pruned_gap_is_skipped_and_organizations_are_apart():
     s = Sequencer()
+    s.start_at("a", 9), s.start_at("b", 6)
     s.arrive(event(10, "a"))
     s.arrive(event(7, "b"))
-    s.begin("a"), s.begin("b")
     s.arrive(event(13, "a"))
     assert seqs(s.fill("a", [])) == []
     assert seqs(s.skip_to("a", 12)) == [13]
