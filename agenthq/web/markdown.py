@@ -99,6 +99,34 @@ def to_html(text):
     )
 
 
+# Text that no Markdown rule of ours acts on renders to its paragraphs and line breaks only,
+# and needs no escaping: no character here is special in HTML text ('"' and "'" are not,
+# outside attributes). What else could make cmark-gfm see a construct is refused below: a line
+# that starts with anything but a letter, digit, "@", "(" or a quote (lists, headings, setext
+# underlines, code indents, block quotes), a number then "." or ")" (ordered lists), and what
+# the autolink extension links (www., ://, an e-mail's "x@"). Spaces ending a line are dropped,
+# as cmark drops them. tests/test_markdown_plain.py checks this against the real renderer over
+# many generated inputs.
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 \n,.;:?!'\"()/%$@=+-]*")
+_NOT_PLAIN = re.compile(r"(?:^|\n)(?:[^A-Za-z0-9@(\"'\n]|[0-9]+[.)])|www\.|://|[A-Za-z0-9.+/=-]@|mailto:|xmpp:",
+                        re.IGNORECASE)
+_PARAGRAPHS = re.compile(r"\n\n+")
+# Both checks are single regular-expression passes without backtracking over a bounded text,
+# a few microseconds: cheap enough for the event loop. Longer posts go to the pool.
+PLAIN_MAX = 4096
+
+
+def plain_html(text):
+    """The HTML to_html gives for text, when text is plain enough to know it without parsing
+    (see _PLAIN_CHARS); else None."""
+    if len(text) > PLAIN_MAX or _PLAIN_CHARS.fullmatch(text) is None or _NOT_PLAIN.search(text):
+        return None
+    text = "\n".join(line.rstrip(" ") for line in text.split("\n")).strip("\n")
+    if not text:
+        return None
+    return "".join(f"<p>{paragraph.replace(chr(10), '<br>' + chr(10))}</p>\n" for paragraph in _PARAGRAPHS.split(text))
+
+
 def plain(text):
     """What a post shows while its HTML is not made yet (a row written before this column
     existed, until the upgrade's backfill reaches it): its text, escaped, line breaks kept.
@@ -125,8 +153,10 @@ class Renderer:
     def start(self, text):
         """The rendering begun, as a concurrent future: hand it to Hub.write as the html
         argument and the write is queued straight from this pool, without a trip through
-        the event loop in between."""
-        return self._pool.submit(to_html, text)
+        the event loop in between. Plain text (plain_html) is answered at once, as a str:
+        most agents' posts are, and a hop to this pool cost them more than the writer did."""
+        html = plain_html(text)
+        return html if html is not None else self._pool.submit(to_html, text)
 
     def close(self):
         self._pool.shutdown(wait=False, cancel_futures=True)
