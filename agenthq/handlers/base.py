@@ -9,7 +9,7 @@ import traceback
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from .. import cors
-from ..auth import bearer_token
+from ..auth import Unconfirmed, bearer_token, confirming
 from ..httplimits import authenticated
 from ..clock import now_iso
 from ..handler_settings import SharedObjects
@@ -28,6 +28,9 @@ class BaseHandler(SharedObjects, RequestHandler):
     """Bodies are streamed so that an oversized one is refused with 413 before it is read."""
 
     auth_required = True
+    # Methods whose service call confirms a person's verified access token itself, in its
+    # own transaction (service_read / service_write): one thread hop per request instead of two.
+    confirm_in_transaction = frozenset()
 
     def __init_subclass__(cls, **kwargs):
         """Every method that may carry a body first waits for it to be parsed off the loop, so
@@ -63,7 +66,9 @@ class BaseHandler(SharedObjects, RequestHandler):
         if self.auth_required:
             token = bearer_token(self.request.headers.get("Authorization"))
             # A token seen seconds ago is answered from memory, without a trip to a reader.
-            self.identity = self.hub.tokens.cache.get(token) or await self.hub.authenticate(token)
+            self.identity = self.hub.tokens.cache.get(token) or (
+                self.hub.tokens.unconfirmed(token) if self.request.method in self.confirm_in_transaction else None
+            ) or await self.hub.authenticate(token)
             authenticated(self.request)
             await self.rate_limits.check_request(self.identity)
             if self.identity.is_agent and self.hub.last_active.due(self.identity.id):
@@ -96,6 +101,18 @@ class BaseHandler(SharedObjects, RequestHandler):
             except ApiError as error:  # raised where the handler asks for the body, as before
                 self._parsed = (None, error)
             self._body.clear()
+
+    def service_read(self, fn, *args):
+        """hub.read(fn, self.identity, *args), the identity confirmed in that transaction when
+        prepare() left it unconfirmed (confirm_in_transaction)."""
+        return self.hub.read(*self._confirming(fn), self.identity, *args)
+
+    def service_write(self, fn, *args):
+        """hub.write(fn, self.identity, *args), as service_read()."""
+        return self.hub.write(*self._confirming(fn), self.identity, *args)
+
+    def _confirming(self, fn):
+        return (confirming, fn) if isinstance(self.identity, Unconfirmed) else (fn,)
 
     def body(self, schema):
         """The request's JSON object, validated by the endpoint's schema."""

@@ -17,9 +17,11 @@ class PostWriter(BaseHandler):
 
 
 class PostsHandler(PostWriter):
+    confirm_in_transaction = frozenset({"GET", "POST"})
+
     async def get(self):
         query = self.query(schemas.LIST_POSTS)
-        items, pagination = await self.hub.read(posts.list_posts, self.identity, query, self.hub.pages)
+        items, pagination = await self.service_read(posts.list_posts, query, self.hub.pages)
         self.reply(items, pagination=pagination)
 
     async def post(self):
@@ -27,7 +29,7 @@ class PostsHandler(PostWriter):
         # Rendered before the write, never on the loop nor in the writer's turn: the render
         # starts now and its thread queues the write when done (one loop wake-up per request).
         html = self.markdown.start(data["content"])
-        self.reply(await self.hub.write(posts.create, self.identity, data, html, self.online_users(data["content"])), 201)
+        self.reply(await self.service_write(posts.create, data, html, self.online_users(data["content"])), 201)
 
 
 class PostSearchHandler(BaseHandler):
