@@ -9,9 +9,19 @@ moves the count by one (created/deleted); one with a lower or equal seq is alrea
 An entry read before an event it missed is refused when stored (the channel's newest event
 seq is higher than the entry's). Only for one process on SQLite, where every write of the
 database passes through Hub.publish here and a read transaction is one snapshot; Redis or
-PostgreSQL (several processes, or READ COMMITTED) go without it."""
+PostgreSQL (several processes, or READ COMMITTED) go without it.
+
+It keeps each organization's channel rows too (GET /channels, asked on every page load and
+reconnect), exact the same way: every change of a channel row publishes a channel.* event
+(channels are never deleted; a rename or new topic is channel.updated), and an org's rows
+read before its newest such event are dropped or refused. Memberships and read pointers
+change without events and are not kept: they are read per request."""
 
 import threading
+
+# Events of an org's channel rows: any channel.* but the read pointer's (a person's own state).
+CHANNEL_EVENT_PREFIX = "channel."
+NOT_CHANNEL_ROW_EVENTS = frozenset({"channel.read"})
 
 # Events that change what a channel's page shows, or how many posts it has.
 PAGE_EVENTS = frozenset({"post.created", "post.updated", "post.deleted", "thread.updated",
@@ -30,6 +40,8 @@ class Encoded:
 class PageCache:
     MAX_PAGES = 512  # pages of 20-100 posts: a few tens of MiB at the very most
     MAX_TOTALS = 20_000
+    MAX_ORGS = 1_000  # organizations whose channel rows are kept
+    MAX_ORG_CHANNELS = 2_000  # an org with more is read from the database each time
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -37,6 +49,34 @@ class PageCache:
         self._count = 0
         self._totals = {}  # (channel_id, replies) -> [seq, count]
         self._newest = {}  # channel_id -> seq of its newest page event seen
+        self._channels = {}  # org_id -> (seq, rows), rows as channel_rows() was given them
+        self._newest_channel = {}  # org_id -> seq of its newest channel.* event seen
+
+    def channel_rows(self, org_id):
+        """The org's channel rows as stored by store_channel_rows, or None."""
+        entry = self._channels.get(org_id)
+        return entry[1] if entry is not None else None
+
+    def store_channel_rows(self, org_id, seq, rows):
+        """Keep an org's channel rows (any immutable shape the caller reads back), read in
+        the snapshot of event seq `seq`, unless a channel event after it has been seen."""
+        if len(rows) > self.MAX_ORG_CHANNELS:
+            return
+        with self._lock:
+            if self._newest_channel.get(org_id, 0) > seq:
+                return
+            if org_id not in self._channels and len(self._channels) >= self.MAX_ORGS:
+                del self._channels[next(iter(self._channels))]  # the org kept longest ago goes
+            self._channels[org_id] = (seq, rows)
+
+    def _saw_channel(self, event):
+        with self._lock:
+            org_id, seq = event.org_id, event.seq
+            if seq > self._newest_channel.get(org_id, 0):
+                self._newest_channel[org_id] = seq
+            entry = self._channels.get(org_id)
+            if entry is not None and entry[0] < seq:
+                del self._channels[org_id]
 
     def page(self, channel_id, shape):
         entry = self._pages.get(channel_id, {}).get(shape)
@@ -66,6 +106,10 @@ class PageCache:
 
     def saw(self, event):
         """A committed event, in seq order (Hub.publish)."""
+        if (event.type.startswith(CHANNEL_EVENT_PREFIX) and event.type not in NOT_CHANNEL_ROW_EVENTS
+                and event.seq is not None):
+            self._saw_channel(event)
+            return
         if event.type not in PAGE_EVENTS or event.channel_id is None or event.seq is None:
             return
         channel_id, seq = event.channel_id, event.seq

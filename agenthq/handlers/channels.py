@@ -7,9 +7,11 @@ from .base import BaseHandler
 
 
 class ChannelsHandler(BaseHandler):
+    confirm_in_transaction = frozenset({"GET"})
+
     async def get(self):
         query = self.query(schemas.LIST_CHANNELS)
-        items, pagination = await self.hub.read(channels.list_channels, self.identity, query)
+        items, pagination = await self.service_read(channels.list_channels, query, self.hub.pages)
         self.reply(items, pagination=pagination)
 
     async def post(self):
