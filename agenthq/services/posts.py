@@ -31,11 +31,13 @@ def create(identity, data, html=None, online_users=frozenset()):
     metadata = dict(data.get("metadata") or {})
     metadata.pop("reply_count", None)  # the server's mirror of reply_count (§7), never a client's
     seq = next_seq(identity.org_id)  # the post keeps the seq of its post.created
-    post = Post(**insert_row(
+    row = insert_row(
         Post, org_id=identity.org_id, channel_id=channel.id, author_id=identity.id, author_type=identity.kind,
         type=data["type"], title=data.get("title"), content=data["content"], metadata=metadata,
         parent_id=parent_id, html=html, root_id=threads.root_of(parent) if parent else None, seq=seq,
-    )).to_dict()
+    )
+    # What Post(**row).to_dict() gives (every default is in row), without a model instance.
+    post = public_post({name: row.get(name) for name in Post.FIELDS})
     post["reactions"] = []
     activity.record(identity, "post.created", "post", post["id"], {"channel_id": channel.id, "type": post["type"]})
     found = [eventlog.post_event("post.created", post, channel.type, seq=seq)]
