@@ -108,8 +108,9 @@ def to_html(text):
 # as cmark drops them. tests/test_markdown_plain.py checks this against the real renderer over
 # many generated inputs.
 _PLAIN_CHARS = re.compile(r"[A-Za-z0-9 \n,.;:?!'\"()/%$@=+-]*")
-_NOT_PLAIN = re.compile(r"(?:^|\n)(?:[^A-Za-z0-9@(\"'\n]|[0-9]+[.)])|www\.|://|[A-Za-z0-9.+/=-]@|mailto:|xmpp:",
-                        re.IGNORECASE)
+_LINE_START = re.compile(r"^(?:[^A-Za-z0-9@(\"'\n]|[0-9]+[.)])", re.MULTILINE)
+_EMAIL = re.compile(r"[A-Za-z0-9.+/=-]@")
+_LINKED = ("www.", "://", "mailto:", "xmpp:")  # looked for in the text in lower case
 _PARAGRAPHS = re.compile(r"\n\n+")
 # Both checks are single regular-expression passes without backtracking over a bounded text,
 # a few microseconds: cheap enough for the event loop. Longer posts go to the pool.
@@ -119,7 +120,10 @@ PLAIN_MAX = 4096
 def plain_html(text):
     """The HTML to_html gives for text, when text is plain enough to know it without parsing
     (see _PLAIN_CHARS); else None."""
-    if len(text) > PLAIN_MAX or _PLAIN_CHARS.fullmatch(text) is None or _NOT_PLAIN.search(text):
+    if len(text) > PLAIN_MAX or _PLAIN_CHARS.fullmatch(text) is None or _LINE_START.search(text):
+        return None
+    lower = text.lower()
+    if any(linked in lower for linked in _LINKED) or ("@" in text and _EMAIL.search(text)):
         return None
     text = "\n".join(line.rstrip(" ") for line in text.split("\n")).strip("\n")
     if not text:
