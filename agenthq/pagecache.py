@@ -40,7 +40,8 @@ class Encoded:
 class PageCache:
     MAX_PAGES = 512  # pages of 20-100 posts: a few tens of MiB at the very most
     MAX_TOTALS = 20_000
-    MAX_ORGS = 1_000  # organizations whose channel rows are kept
+    # Channel rows kept, over all organizations (each a few hundred bytes): about 20 MiB.
+    MAX_CHANNEL_ROWS = 50_000
     MAX_ORG_CHANNELS = 2_000  # an org with more is read from the database each time
 
     def __init__(self):
@@ -50,6 +51,7 @@ class PageCache:
         self._totals = {}  # (channel_id, replies) -> [seq, count]
         self._newest = {}  # channel_id -> seq of its newest page event seen
         self._channels = {}  # org_id -> (seq, rows), rows as channel_rows() was given them
+        self._channel_rows = 0  # rows in _channels
         self._newest_channel = {}  # org_id -> seq of its newest channel.* event seen
 
     def channel_rows(self, org_id):
@@ -65,9 +67,16 @@ class PageCache:
         with self._lock:
             if self._newest_channel.get(org_id, 0) > seq:
                 return
-            if org_id not in self._channels and len(self._channels) >= self.MAX_ORGS:
-                del self._channels[next(iter(self._channels))]  # the org kept longest ago goes
+            self._drop_channel_rows(org_id)
+            while self._channels and self._channel_rows + len(rows) > self.MAX_CHANNEL_ROWS:
+                self._drop_channel_rows(next(iter(self._channels)))  # the org kept longest ago goes
             self._channels[org_id] = (seq, rows)
+            self._channel_rows += len(rows)
+
+    def _drop_channel_rows(self, org_id):
+        entry = self._channels.pop(org_id, None)
+        if entry is not None:
+            self._channel_rows -= len(entry[1])
 
     def _saw_channel(self, event):
         with self._lock:
@@ -76,7 +85,7 @@ class PageCache:
                 self._newest_channel[org_id] = seq
             entry = self._channels.get(org_id)
             if entry is not None and entry[0] < seq:
-                del self._channels[org_id]
+                self._drop_channel_rows(org_id)
 
     def page(self, channel_id, shape):
         entry = self._pages.get(channel_id, {}).get(shape)
