@@ -26,8 +26,9 @@ class PostsHandler(PostWriter):
 
     async def post(self):
         data = self.body(schemas.CREATE_POST)
-        # Rendered before the write, never on the loop nor in the writer's turn: the render
-        # starts now and its thread queues the write when done (one loop wake-up per request).
+        # Rendered before the write, never in the writer's turn: the render starts now and its
+        # thread queues the write when done (one loop wake-up per request). Only plain text,
+        # whose HTML is known without parsing (markdown.plain_html), is answered on the loop.
         html = self.markdown.start(data["content"])
         self.reply(await self.service_write(posts.create, data, html, self.online_users(data["content"])), 201)
 
