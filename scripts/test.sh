@@ -44,6 +44,8 @@ PG_TESTS=(
   # Group commit, DMs, notifications, claims and invites, whose SQL differs by engine.
   tests/test_group_commit.py tests/test_dms.py tests/test_notifications.py tests/test_task_claims.py
   tests/test_task_notifications.py tests/test_task_search.py tests/test_web_invites.py
+  # GET /channels read from the database (no kept rows on PostgreSQL) and one-hop token checks.
+  tests/test_channel_listing.py
 )
 
 step() { printf '\n==> %s\n' "$*"; }
