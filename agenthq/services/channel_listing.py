@@ -30,6 +30,7 @@ def readable_with_state(identity, pages, channel_type=None):
             parts.append(head + ',"member":false,"last_read_seq":null,"unread_count":0,"mention_count":0}')
             continue
         seq, unread, mentioned = mine
+        seq = "null" if seq is None else int(seq)  # NOT NULL in the schema; never "None" in JSON
         tail = f',"member":true,"last_read_seq":{seq},"unread_count":{unread},"mention_count":{mentioned}'
         if kind == "dm":  # who the other member is, per caller: as dms.decorate says
             dm_rows.append((len(parts), dict(zip(CHANNEL_COLUMNS, row)), tail))
