@@ -19,6 +19,7 @@ from .services import stream
 from .storage import Storage
 from .upkeep import Upkeep
 from .webhooks.dispatcher import Dispatcher
+from .ws.fanout import deliver_group
 
 log = logging.getLogger("agenthq")
 
@@ -40,7 +41,8 @@ class Hub:
         # other processes on the database, one of them may rotate a key.
         shared = bool(config.redis) or is_postgres_url(config.db)
         self.tokens = Tokens(secret, config.access_token_ttl, config.refresh_token_ttl, cache_keys=not shared)
-        self.registry = Registry()
+        # Its deliveries to sockets go through the sessions' fast path (one write per socket).
+        self.registry = Registry(deliver=deliver_group)
         # Channels' first pages and post counts in memory, only where every write of the
         # database passes through this process's publish() (agenthq/pagecache.py).
         self.pages = None if shared else PageCache()

@@ -1,8 +1,9 @@
 """The registry of live connections, indexed by organization, by channel and by identity, so a
 publish touches only its recipients. A connection is any object with .identity,
 .deliver(event, message) and .close(code, reason); nothing here knows Tornado or the database.
-Deliveries go out in slices of SLICE per event-loop turn (see publish), so that one big
-fan-out (an @channel to 1,000 members, a post to 5,000 subscribers) cannot hold the loop."""
+Deliveries go out in slices of SLICE sockets per event-loop turn (see publish), so that one big
+fan-out (an @channel to 1,000 members, a post to 5,000 subscribers) cannot hold the loop; a
+channel's events waiting meanwhile go out together, one write per socket (Batch)."""
 
 import asyncio
 import struct
@@ -57,14 +58,71 @@ class Message:
         return len(self.text)
 
 
-# Deliveries per event-loop turn before the rest of a publish waits for the next turn: a few
-# milliseconds of socket writes, after which requests and other sockets get their turn.
+# Sockets written per event-loop turn before the rest of a publish waits for the next turn: a
+# few milliseconds of socket writes, after which requests and other sockets get their turn.
 SLICE = 500
-ENCODE_COST = 5  # serializing and framing one event, counted in deliveries
+ENCODE_COST = 5  # serializing and framing one event, counted in socket writes
+# Channel events waiting in the backlog for the same unchanged subscribers go out together: one
+# write per socket carries up to GROUP_EVENTS frames (GROUP_BYTES in all), where a write (a
+# system call) is most of a delivery's cost.
+GROUP_EVENTS = 32
+GROUP_BYTES = 64 << 10
+
+
+def deliver_each(connections, events, messages, joined):
+    """The plain delivery: every event to every connection through its deliver(). The hub
+    passes a faster one for its sessions (agenthq/ws/fanout.py deliver_group)."""
+    for connection in connections:
+        for event, message in zip(events, messages):
+            connection.deliver(event, message)
+
+
+class Batch:
+    """Events in the backlog for one snapshot of recipients, in publish order. Several only for
+    a channel whose subscribers have not changed since the snapshot (`epoch`)."""
+
+    __slots__ = ("events", "messages", "joined", "size", "targets", "start", "channel", "epoch")
+
+    def __init__(self, event, targets, channel=None, epoch=None, message=None, start=0):
+        self.events = [event]
+        self.messages = [message]
+        self.joined = None if message is None else message.frame
+        self.size = 0 if message is None else len(message.frame)
+        self.targets = targets
+        self.start = start
+        self.channel = channel  # set when its recipients are a channel's subscribers
+        self.epoch = epoch
+
+    def frame(self):
+        """Frames each event once, then all of them as the one bytes every socket is sent.
+        Returns how many events were framed here."""
+        framed = 0
+        for index, message in enumerate(self.messages):
+            if message is None:
+                self.messages[index] = Message(self.events[index].encode())
+                framed += 1
+        if self.joined is None:
+            frames = [message.frame for message in self.messages]
+            self.joined = frames[0] if len(frames) == 1 else b"".join(frames)
+        return framed
+
+    def join(self, event):
+        if self.messages[0] is None:  # its size counts toward GROUP_BYTES
+            self.messages[0] = Message(self.events[0].encode())
+            self.size = len(self.messages[0].frame)
+        message = Message(event.encode())
+        self.events.append(event)
+        self.messages.append(message)
+        self.joined = None
+        self.size += len(message.frame)
 
 
 class Registry:
-    def __init__(self):
+    def __init__(self, deliver=deliver_each):
+        # deliver(connections, events, messages, joined): the events, in order, to each of
+        # the connections; `joined` is their frames as one bytes.
+        self._deliver = deliver
+        self.slice = SLICE  # socket writes per loop turn (tests lower it to make batches)
         self._by_org = defaultdict(set)
         self._by_channel = defaultdict(set)
         # (org_id, identity id) -> connections: identity events (notifications) and revocation
@@ -73,9 +131,13 @@ class Registry:
         self._by_agent = defaultdict(set)  # agent id -> connections (revocation)
         self._channels_of = {}  # connection -> tuple of channel ids
         self._newest = {}  # org_id -> highest seq published here (see newest_seq)
-        # [event, message, recipients, next index] waiting for a later loop turn, in order.
+        # Batches waiting for a later loop turn, in order.
         self._backlog = deque()
-        self._spent = 0  # deliveries made in this loop turn
+        # channel id -> a stamp changed whenever its subscribers change (self._tick counts
+        # them): a batch whose stamp still holds has the channel's subscribers as its targets.
+        self._epoch = {}
+        self._tick = 0
+        self._spent = 0  # socket writes made in this loop turn
         self._turn_scheduled = False
 
     def register(self, connection):
@@ -88,13 +150,14 @@ class Registry:
     def unregister(self, connection):
         identity = connection.identity
         for channel_id in self._channels_of.pop(connection, ()):
-            self._discard(self._by_channel, channel_id, connection)
+            self._left(connection, channel_id)
         self._discard(self._by_org, identity.org_id, connection)
         self._discard(self._by_identity, (identity.org_id, identity.id), connection)
         if identity.is_agent:
             self._discard(self._by_agent, identity.id, connection)
 
     def subscribe(self, connection, channel_id):
+        self._changed(channel_id)
         self._by_channel[channel_id].add(connection)
         # A tuple per socket, not a set: most sockets hold one or a few channels, and a set
         # costs 216 bytes even for one (10,000 idle sockets).
@@ -104,7 +167,7 @@ class Registry:
             self._channels_of[connection] = (*held, channel_id) if len(held) < 8 else {*held, channel_id}
 
     def unsubscribe(self, connection, channel_id):
-        self._discard(self._by_channel, channel_id, connection)
+        self._left(connection, channel_id)
         held = self._channels_of.get(connection)
         if held is not None and channel_id in held:
             if isinstance(held, set):
@@ -157,34 +220,44 @@ class Registry:
 
     def publish(self, event):
         """Serialize and frame once, hand the same bytes to every recipient. Returns the number
-        of recipients; past SLICE deliveries in this loop turn the rest go out in later turns,
+        of recipients; past SLICE socket writes in this loop turn the rest go out in later turns,
         behind any earlier publish still going out, so each socket still gets events in order."""
         if event.seq > self._newest.get(event.org_id, 0):
             self._newest[event.org_id] = event.seq
         recipients = self.recipients(event)
         if not recipients:
             return 0
-        targets = list(recipients)  # a snapshot: delivering may close sockets and change the sets
-        if self._backlog:
+        # A channel's own subscriber set (not a members-only subset): its stamp tells whether
+        # a later event of the channel has the very same recipients.
+        channel = event.channel_id if event.audience == CHANNEL and event.members is None else None
+        backlog = self._backlog
+        if backlog:
+            tail = backlog[-1]
+            if (channel is not None and tail.channel == channel and tail.start == 0
+                    and tail.epoch == self._epoch.get(channel) and len(tail.events) < GROUP_EVENTS
+                    and tail.size < GROUP_BYTES):
+                tail.join(event)  # same sockets, none written yet: one write each for both
+                return len(tail.targets)
             # Framed when its turn comes: an @channel's 1,000 notifications are serialized in
             # slices too, not all in the turn that published them.
-            self._backlog.append([event, None, targets, 0])
+            targets = list(recipients)  # a snapshot: delivering may close sockets and change the sets
+            backlog.append(Batch(event, targets, channel, self._epoch.get(channel)))
             return len(targets)
         message = Message(event.encode())
         budget = self._budget()
-        if len(targets) <= budget:
-            for connection in targets:
-                connection.deliver(event, message)
+        if len(recipients) <= budget:
+            targets = list(recipients)
+            self._deliver(targets, [event], [message], message.frame)
             self._spent += len(targets) + ENCODE_COST
             return len(targets)
-        for connection in targets[:budget]:
-            connection.deliver(event, message)
+        targets = list(recipients)
+        self._deliver(targets[:budget], [event], [message], message.frame)
         self._spent += budget
-        self._backlog.append([event, message, targets, budget])
+        backlog.append(Batch(event, targets, channel, self._epoch.get(channel), message, budget))
         return len(targets)
 
     def _budget(self):
-        """Deliveries left in this loop turn; unlimited with no running loop (plain calls)."""
+        """Socket writes left in this loop turn; unlimited with no running loop (plain calls)."""
         if not self._turn_scheduled:
             try:
                 asyncio.get_running_loop().call_soon(self._next_turn)
@@ -192,7 +265,7 @@ class Registry:
                 return 1 << 62
             self._turn_scheduled = True
             self._spent = 0
-        return max(0, SLICE - self._spent)
+        return max(0, self.slice - self._spent)
 
     def _next_turn(self):
         self._turn_scheduled = False
@@ -202,26 +275,42 @@ class Registry:
             return
         budget = self._budget()
         while backlog and budget > 0:
-            item = backlog[0]
-            event, message, targets, start = item
-            if message is None:
-                message = item[1] = Message(event.encode())
-                budget -= ENCODE_COST
-                self._spent += ENCODE_COST
+            batch = backlog[0]
+            if batch.joined is None:
+                cost = batch.frame() * ENCODE_COST
+                budget -= cost
+                self._spent += cost
+            targets, start = batch.targets, batch.start
             end = min(len(targets), start + max(0, budget))
-            # Later than the publish: a socket may have left the channel meanwhile (after its
-            # `unsubscribed` frame nothing more of that channel may reach it).
-            channel = event.channel_id if event.audience == CHANNEL else None
-            channels_of = self._channels_of
-            for connection in targets[start:end]:
-                if channel is None or channel in channels_of.get(connection, ()):
-                    connection.deliver(event, message)
+            chunk = targets[start:end]
+            channel = batch.channel or (batch.events[0].channel_id if batch.events[0].audience == CHANNEL else None)
+            if channel is not None and (batch.channel is None or batch.epoch != self._epoch.get(channel)):
+                # Later than the publish: a socket may have left the channel meanwhile (after
+                # its `unsubscribed` frame nothing more of that channel may reach it).
+                channels_of = self._channels_of
+                chunk = [c for c in chunk if channel in channels_of.get(c, ())]
+            if chunk:
+                self._deliver(chunk, batch.events, batch.messages, batch.joined)
             budget -= end - start
             self._spent += end - start
             if end == len(targets):
                 backlog.popleft()
             else:
-                item[3] = end
+                batch.start = end
+
+    def pending(self):
+        """Batches of deliveries waiting for a later loop turn."""
+        return len(self._backlog)
+
+    def _changed(self, channel_id):
+        self._tick += 1
+        self._epoch[channel_id] = self._tick
+
+    def _left(self, connection, channel_id):
+        self._changed(channel_id)
+        self._discard(self._by_channel, channel_id, connection)
+        if channel_id not in self._by_channel:
+            del self._epoch[channel_id]  # a fresh stamp if it is subscribed again
 
     @staticmethod
     def _discard(index, key, connection):

@@ -34,6 +34,12 @@ def write_frame(stream, frame, queued=None):
         if sent == len(frame):
             return True
         frame = memoryview(frame)[sent:]
+    return queue_frame(stream, frame)
+
+
+def queue_frame(stream, frame):
+    """Hand bytes to the stream, behind what it holds: Tornado writes them as the socket
+    drains. Returns False if the stream is closed."""
     try:
         stream.write(frame).add_done_callback(_consume)
     except StreamClosedError:
@@ -41,9 +47,17 @@ def write_frame(stream, frame, queued=None):
     return True
 
 
+def direct_protocol(connection):
+    """The Tornado WebSocket protocol of a /ws handler on plain TCP, through which
+    agenthq/ws/outbound.py deliver_group writes to the socket itself; None for anything else
+    (a TLS stream, a connection that is not a Tornado handler, one not open)."""
+    protocol = getattr(connection, "ws_connection", None)
+    if protocol is None or not can_write_direct(getattr(protocol, "stream", None)):
+        return None
+    return protocol
+
+
 def _consume(future):
     # A write to a stream that closed meanwhile fails; the close is handled by on_close.
     if not future.cancelled():
         future.exception()
-
-

@@ -22,7 +22,7 @@ SENT, FULL, CLOSED = "sent", "full", "closed"
 
 
 class Outbound:
-    __slots__ = ("_replaying", "_resumed_through", "_held_bytes", "_closed", "_cap")
+    __slots__ = ("_replaying", "_resumed_through", "_held_bytes", "_closed", "_cap", "_wire")
 
     def _init_outbound(self):
         self._replaying = {}  # stream key -> live events held back while its replay is sent
@@ -30,6 +30,9 @@ class Outbound:
         self._held_bytes = 0
         self._closed = False
         self._cap = self.config.ws_max_buffer
+        # The Tornado protocol that ws/fanout.py writes through, found on first use (False:
+        # none, the connection's send_frame instead).
+        self._wire = None
 
     # -- resume ---------------------------------------------------------------------------------
 
@@ -129,4 +132,5 @@ class Outbound:
         if not self._closed:
             self._closed = True
             self.connection.close(code, reason)
+
 
