@@ -2,8 +2,9 @@
 publish touches only its recipients. A connection is any object with .identity,
 .deliver(event, message) and .close(code, reason); nothing here knows Tornado or the database.
 Deliveries go out in slices of SLICE sockets per event-loop turn (see publish), so that one big
-fan-out (an @channel to 1,000 members, a post to 5,000 subscribers) cannot hold the loop; a
-channel's events waiting meanwhile go out together, one write per socket (Batch)."""
+fan-out (an @channel to 1,000 members, a post to 5,000 subscribers) cannot hold the loop; the
+events of a channel (or to a whole organization) waiting meanwhile go out together, one write
+per socket (Batch)."""
 
 import asyncio
 import struct
@@ -62,9 +63,9 @@ class Message:
 # few milliseconds of socket writes, after which requests and other sockets get their turn.
 SLICE = 500
 ENCODE_COST = 5  # serializing and framing one event, counted in socket writes
-# Channel events waiting in the backlog for the same unchanged subscribers go out together: one
-# write per socket carries up to GROUP_EVENTS frames (GROUP_BYTES in all), where a write (a
-# system call) is most of a delivery's cost.
+# Events waiting in the backlog for the same unchanged recipients (a channel's subscribers, an
+# organization's sockets) go out together: one write per socket carries up to GROUP_EVENTS
+# frames (GROUP_BYTES in all), where a write (a system call) is most of a delivery's cost.
 GROUP_EVENTS = 32
 GROUP_BYTES = 64 << 10
 
@@ -78,19 +79,20 @@ def deliver_each(connections, events, messages, joined):
 
 
 class Batch:
-    """Events in the backlog for one snapshot of recipients, in publish order. Several only for
-    a channel whose subscribers have not changed since the snapshot (`epoch`)."""
+    """Events in the backlog for one snapshot of recipients, in publish order. Several only
+    while the recipients (`key`: a channel id, or (ORG, org id)) have not changed since the
+    snapshot (`epoch`)."""
 
-    __slots__ = ("events", "messages", "joined", "size", "targets", "start", "channel", "epoch")
+    __slots__ = ("events", "messages", "joined", "size", "targets", "start", "key", "epoch")
 
-    def __init__(self, event, targets, channel=None, epoch=None, message=None, start=0):
+    def __init__(self, event, targets, key=None, epoch=None, message=None, start=0):
         self.events = [event]
         self.messages = [message]
         self.joined = None if message is None else message.frame
         self.size = 0 if message is None else len(message.frame)
         self.targets = targets
         self.start = start
-        self.channel = channel  # set when its recipients are a channel's subscribers
+        self.key = key
         self.epoch = epoch
 
     def frame(self):
@@ -133,8 +135,8 @@ class Registry:
         self._newest = {}  # org_id -> highest seq published here (see newest_seq)
         # Batches waiting for a later loop turn, in order.
         self._backlog = deque()
-        # channel id -> a stamp changed whenever its subscribers change (self._tick counts
-        # them): a batch whose stamp still holds has the channel's subscribers as its targets.
+        # channel id or (ORG, org id) -> a stamp changed whenever its subscribers or sockets
+        # change (self._tick counts them): a batch whose stamp still holds has them as targets.
         self._epoch = {}
         self._tick = 0
         self._spent = 0  # socket writes made in this loop turn
@@ -142,6 +144,7 @@ class Registry:
 
     def register(self, connection):
         identity = connection.identity
+        self._changed((ORG, identity.org_id))
         self._by_org[identity.org_id].add(connection)
         self._by_identity[(identity.org_id, identity.id)].add(connection)
         if identity.is_agent:
@@ -151,7 +154,10 @@ class Registry:
         identity = connection.identity
         for channel_id in self._channels_of.pop(connection, ()):
             self._left(connection, channel_id)
+        self._changed((ORG, identity.org_id))
         self._discard(self._by_org, identity.org_id, connection)
+        if identity.org_id not in self._by_org:
+            del self._epoch[(ORG, identity.org_id)]
         self._discard(self._by_identity, (identity.org_id, identity.id), connection)
         if identity.is_agent:
             self._discard(self._by_agent, identity.id, connection)
@@ -227,21 +233,24 @@ class Registry:
         recipients = self.recipients(event)
         if not recipients:
             return 0
-        # A channel's own subscriber set (not a members-only subset): its stamp tells whether
-        # a later event of the channel has the very same recipients.
-        channel = event.channel_id if event.audience == CHANNEL and event.members is None else None
+        # A channel's own subscriber set (not a members-only subset) or an organization's
+        # sockets: its stamp tells whether a later event has the very same recipients.
+        if event.audience == CHANNEL:
+            key = event.channel_id if event.members is None else None
+        else:
+            key = (ORG, event.org_id) if event.audience == ORG else None
         backlog = self._backlog
         if backlog:
             tail = backlog[-1]
-            if (channel is not None and tail.channel == channel and tail.start == 0
-                    and tail.epoch == self._epoch.get(channel) and len(tail.events) < GROUP_EVENTS
+            if (key is not None and tail.key == key and tail.start == 0
+                    and tail.epoch == self._epoch.get(key) and len(tail.events) < GROUP_EVENTS
                     and tail.size < GROUP_BYTES):
                 tail.join(event)  # same sockets, none written yet: one write each for both
                 return len(tail.targets)
             # Framed when its turn comes: an @channel's 1,000 notifications are serialized in
             # slices too, not all in the turn that published them.
             targets = list(recipients)  # a snapshot: delivering may close sockets and change the sets
-            backlog.append(Batch(event, targets, channel, self._epoch.get(channel)))
+            backlog.append(Batch(event, targets, key, self._epoch.get(key)))
             return len(targets)
         message = Message(event.encode())
         budget = self._budget()
@@ -253,7 +262,7 @@ class Registry:
         targets = list(recipients)
         self._deliver(targets[:budget], [event], [message], message.frame)
         self._spent += budget
-        backlog.append(Batch(event, targets, channel, self._epoch.get(channel), message, budget))
+        backlog.append(Batch(event, targets, key, self._epoch.get(key), message, budget))
         return len(targets)
 
     def _budget(self):
@@ -283,8 +292,9 @@ class Registry:
             targets, start = batch.targets, batch.start
             end = min(len(targets), start + max(0, budget))
             chunk = targets[start:end]
-            channel = batch.channel or (batch.events[0].channel_id if batch.events[0].audience == CHANNEL else None)
-            if channel is not None and (batch.channel is None or batch.epoch != self._epoch.get(channel)):
+            first = batch.events[0]
+            channel = first.channel_id if first.audience == CHANNEL else None
+            if channel is not None and (batch.key is None or batch.epoch != self._epoch.get(batch.key)):
                 # Later than the publish: a socket may have left the channel meanwhile (after
                 # its `unsubscribed` frame nothing more of that channel may reach it).
                 channels_of = self._channels_of

@@ -10,7 +10,7 @@ import pytest
 from tornado.websocket import websocket_connect
 
 from agenthq.auth import Identity
-from agenthq.events import CHANNEL, Event
+from agenthq.events import CHANNEL, ORG, Event
 from agenthq.realtime import GROUP_EVENTS, Registry
 from agenthq.services import posts
 from tests.support import RawSocket, WsClient, bulk, eventually, nothing_more, open_ws, owner_identity, subscribe
@@ -192,3 +192,27 @@ async def test_a_batch_goes_only_to_the_channels_subscribers_of_each_moment():
     assert stays.got == [1, 2, 3, 4, 5]
     assert leaves.got in ([], [1])  # the first went to one socket at once (slice 1)
     assert joins.got == [4, 5]
+
+
+@pytest.mark.gen_test
+async def test_events_to_the_whole_organization_batch_until_a_socket_opens():
+    registry = Registry()
+    registry.slice = 1
+    batches = spy_on_batches(registry)
+    early = [Fake("u1"), Fake("u2")]
+    for fake in early:
+        registry.register(fake)
+
+    def agent_event(seq):
+        registry.publish(Event("o1", seq, "agent.updated", ORG, None, {"id": f"a{seq}"}, "t"))
+
+    for seq in (1, 2, 3, 4):
+        agent_event(seq)
+    late = Fake("u3")
+    registry.register(late)  # opened after 1-4 were published: gets none of them
+    agent_event(5)
+    while registry.pending():
+        await asyncio.sleep(0)
+    assert [fake.got for fake in early] == [[1, 2, 3, 4, 5]] * 2
+    assert late.got == [5]
+    assert max(batches) == 3  # 2-4 together; 5 had other recipients
