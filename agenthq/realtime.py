@@ -7,10 +7,11 @@ events of a channel (or to a whole organization) waiting meanwhile go out togeth
 per socket (Batch)."""
 
 import asyncio
-import struct
 from collections import defaultdict, deque
 
+from .batches import GROUP_BYTES, GROUP_EVENTS, Batch, deliver_each
 from .events import CHANNEL, IDENTITY, MEMBERS, ORG
+from .frames import PING_FRAME, Message, text_frame  # noqa: F401 (the hub imports them from here)
 
 
 class Close:
@@ -27,96 +28,10 @@ class Close:
     RATE = 4029  # kept flooding past the rate limit
 
 
-def text_frame(payload):
-    """An unmasked, uncompressed, unfragmented WebSocket text frame (RFC 6455), as a server
-    sends it."""
-    length = len(payload)
-    if length < 126:
-        header = struct.pack("!BB", 0x81, length)
-    elif length <= 0xFFFF:
-        header = struct.pack("!BBH", 0x81, 126, length)
-    else:
-        header = struct.pack("!BBQ", 0x81, 127, length)
-    return header + payload
-
-
-# An empty ping, as a server sends it (unmasked): clients answer with a pong (spec 6.3).
-PING_FRAME = b"\x89\x00"
-
-
-class Message:
-    """One event on its way out: its JSON text and its WebSocket frame, each made once per
-    publish however many connections receive it."""
-
-    __slots__ = ("text", "frame")
-
-    def __init__(self, text):
-        self.text = text
-        # Made at once: a plain attribute read per recipient, where a lazy property costs a call.
-        self.frame = text_frame(text.encode())
-
-    def __len__(self):
-        return len(self.text)
-
-
 # Sockets written per event-loop turn before the rest of a publish waits for the next turn: a
 # few milliseconds of socket writes, after which requests and other sockets get their turn.
 SLICE = 500
 ENCODE_COST = 5  # serializing and framing one event, counted in socket writes
-# Events waiting in the backlog for the same unchanged recipients (a channel's subscribers, an
-# organization's sockets) go out together: one write per socket carries up to GROUP_EVENTS
-# frames (GROUP_BYTES in all), where a write (a system call) is most of a delivery's cost.
-GROUP_EVENTS = 32
-GROUP_BYTES = 64 << 10
-
-
-def deliver_each(connections, events, messages, joined):
-    """The plain delivery: every event to every connection through its deliver(). The hub
-    passes a faster one for its sessions (agenthq/ws/fanout.py deliver_group)."""
-    for connection in connections:
-        for event, message in zip(events, messages):
-            connection.deliver(event, message)
-
-
-class Batch:
-    """Events in the backlog for one snapshot of recipients, in publish order. Several only
-    while the recipients (`key`: a channel id, or (ORG, org id)) have not changed since the
-    snapshot (`epoch`)."""
-
-    __slots__ = ("events", "messages", "joined", "size", "targets", "start", "key", "epoch")
-
-    def __init__(self, event, targets, key=None, epoch=None, message=None, start=0):
-        self.events = [event]
-        self.messages = [message]
-        self.joined = None if message is None else message.frame
-        self.size = 0 if message is None else len(message.frame)
-        self.targets = targets
-        self.start = start
-        self.key = key
-        self.epoch = epoch
-
-    def frame(self):
-        """Frames each event once, then all of them as the one bytes every socket is sent.
-        Returns how many events were framed here."""
-        framed = 0
-        for index, message in enumerate(self.messages):
-            if message is None:
-                self.messages[index] = Message(self.events[index].encode())
-                framed += 1
-        if self.joined is None:
-            frames = [message.frame for message in self.messages]
-            self.joined = frames[0] if len(frames) == 1 else b"".join(frames)
-        return framed
-
-    def join(self, event):
-        if self.messages[0] is None:  # its size counts toward GROUP_BYTES
-            self.messages[0] = Message(self.events[0].encode())
-            self.size = len(self.messages[0].frame)
-        message = Message(event.encode())
-        self.events.append(event)
-        self.messages.append(message)
-        self.joined = None
-        self.size += len(message.frame)
 
 
 class Registry:
@@ -254,12 +169,11 @@ class Registry:
             return len(targets)
         message = Message(event.encode())
         budget = self._budget()
-        if len(recipients) <= budget:
-            targets = list(recipients)
+        targets = list(recipients)
+        if len(targets) <= budget:
             self._deliver(targets, [event], [message], message.frame)
             self._spent += len(targets) + ENCODE_COST
             return len(targets)
-        targets = list(recipients)
         self._deliver(targets[:budget], [event], [message], message.frame)
         self._spent += budget
         backlog.append(Batch(event, targets, key, self._epoch.get(key), message, budget))
@@ -312,9 +226,9 @@ class Registry:
         """Batches of deliveries waiting for a later loop turn."""
         return len(self._backlog)
 
-    def _changed(self, channel_id):
+    def _changed(self, key):
         self._tick += 1
-        self._epoch[channel_id] = self._tick
+        self._epoch[key] = self._tick
 
     def _left(self, connection, channel_id):
         self._changed(channel_id)

@@ -1,4 +1,4 @@
-"""The broadcast fast path: a frame built once per event (realtime.Message) written straight
+"""The broadcast fast path: a frame built once per event (frames.Message) written straight
 to each plain-TCP socket, falling back to the connection's IOStream when the socket would block
 or already has bytes queued. It relies on Tornado internals (IOStream's write counters), so
 tornado is pinned in requirements.txt; tests/test_wireframe.py checks the bytes against

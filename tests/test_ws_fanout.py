@@ -11,7 +11,8 @@ from tornado.websocket import websocket_connect
 
 from agenthq.auth import Identity
 from agenthq.events import CHANNEL, ORG, Event
-from agenthq.realtime import GROUP_EVENTS, Registry
+from agenthq.batches import GROUP_EVENTS
+from agenthq.realtime import Registry
 from agenthq.services import posts
 from tests.support import RawSocket, WsClient, bulk, eventually, nothing_more, open_ws, owner_identity, subscribe
 

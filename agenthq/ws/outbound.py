@@ -7,7 +7,8 @@ session's connection, config, hub, identity and flags."""
 import logging
 
 from ..events import CHANNEL
-from ..realtime import PING_FRAME, Close, text_frame
+from ..frames import PING_FRAME, text_frame
+from ..realtime import Close
 from ..services import stream
 from . import protocol
 from .aliases import alias_text
