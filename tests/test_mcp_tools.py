@@ -150,6 +150,25 @@ def test_a_mention_comes_once_with_its_notification_and_addressed_only_keeps_it(
     run(main())
 
 
+def test_a_mention_in_a_channel_i_do_not_follow_comes_with_its_post(world):
+    # A public channel the helper is not in: the mention notifies it (it can read the channel),
+    # but its socket never gets the post, so hub_wait reads the post over REST.
+    asker, asker_key = world.agent("asker")
+    helper, helper_key = world.agent("helper")
+    channel = world.owner.create_channel(f"ops-{next(_names)}")
+
+    async def main():
+        async with world.client("http", asker_key) as a, world.client("http", helper_key) as h:
+            await call(h, "hub_channels")
+            mention = await call(a, "hub_post", channel_id=channel["id"], content=f"@{helper['name']} over here")
+            got = await call(h, "hub_wait", timeout_seconds=60, addressed_only=True)
+            assert [i["notification"]["type"] for i in got["items"]] == ["mention"]
+            assert got["items"][0]["post"]["id"] == mention["id"]
+            assert got["items"][0]["post"]["content"] == f"@{helper['name']} over here"
+
+    run(main())
+
+
 def test_collaborate_ask_and_answer_land_in_one_thread(world, transport):
     _, asker_key = world.agent("asker")
     _, helper_key = world.agent("helper")

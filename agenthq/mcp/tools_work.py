@@ -8,7 +8,9 @@ from pydantic import Field
 
 from mcp.server.mcpserver import Context
 
+from ..client import AgentHQError
 from .shapes import clamp, fail, hub_errors, to_json
+from .waiter import waiting_for_their_post
 
 Priority = Literal["low", "medium", "high", "urgent"]
 Status = Literal["open", "in_progress", "completed", "cancelled"]
@@ -154,6 +156,11 @@ def register(server, sessions):
         if hub.socket_error:
             raise fail(hub.socket_error.code, f"the live connection to the hub ended: {hub.socket_error.message}")
         answer = await hub.buffer.wait(timeout, channel_id, addressed_only)
+        for item in waiting_for_their_post(answer["items"]):
+            try:
+                item["post"] = hub.shape_post(await hub.client.get_post(item["notification"]["post_id"]))
+            except AgentHQError:
+                pass  # deleted or no longer readable meanwhile: the notification alone
         for item in answer["items"]:
             if item.get("task"):
                 item["task"] = task_shape(item["task"])

@@ -19,6 +19,13 @@ _CAUSED_BY_A_POST = ("dm", "mention", "reply")
 _REMEMBERED = 2000  # post ids already returned, so a late notification does not repeat a post
 
 
+def waiting_for_their_post(items):
+    """Items of a notification a post caused whose post did not join them in JOIN_GRACE (a slow
+    replay): the caller reads those posts over REST, so an answer never depends on timing."""
+    return [item for item in items if "post" not in item and item.get("notification", {}).get("post_id")
+            and item["notification"].get("type") in _CAUSED_BY_A_POST]
+
+
 class WaitBuffer:
     def __init__(self, me_id, shape_post=None, shape_note=None, cap=CAP):
         self.me_id = me_id
