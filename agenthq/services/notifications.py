@@ -2,6 +2,9 @@
 reply), listed, counted and marked read by their recipient alone. Their events have the
 audience `identity`: stored, sent and replayed to the recipient's own connections only."""
 
+import json
+from json.encoder import encode_basestring_ascii as quoted
+
 from ..events import is_private
 from .. import eventlog, events
 from ..errors import NotFound
@@ -14,6 +17,7 @@ from . import dms
 TYPE_ALIASES = {"task": "task_assigned", "task_assignment": "task_assigned"}
 POST_TYPES = ("mention", "reply", "dm")  # what reading a channel marks read (§9)
 BODY_LENGTH = 200
+SHARED = Notification.FIELDS[4:]  # what a post's notifications of one type have in common
 
 
 def name_of(identity_id, kind):
@@ -52,16 +56,27 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
         "dm": f"{actor_name} sent you a direct message",
     }
     stamp, body = now_iso(), _body(post["content"])
-    rows = []
+    # An @channel notifies a thousand members with rows that differ only in id and
+    # recipient: what the rows of one type share is built (and written as JSON) once.
+    shared = {}
+    org_id, read = post["org_id"], Notification._meta.fields["read"].db_value(False)
+    rows, items = [], []
     for who, (kind_of, kind) in recipients.items():
-        source = (channel.id, "channel") if kind == "dm" else (post["id"], "post")
-        rows.append({
-            "id": new_id(), "org_id": post["org_id"], "recipient_id": who, "recipient_type": kind_of, "type": kind,
-            "source_id": source[0], "source_type": source[1], "actor_id": actor.id, "actor_type": actor.kind,
-            "channel_id": channel.id, "post_id": post["id"], "title": titles[kind], "body": body, "read": False,
-            "created_at": stamp,
-        })
-    return _store(rows)
+        if kind not in shared:
+            source = (channel.id, "channel") if kind == "dm" else (post["id"], "post")
+            rest = dict(zip(SHARED, (kind, source[0], source[1], actor.id, actor.kind, channel.id, post["id"],
+                                     titles[kind], body, False, stamp)))
+            shared[kind] = (rest, tuple(read if name == "read" else rest[name] for name in SHARED),
+                            "," + _json(rest)[1:])
+        rest, values, text = shared[kind]
+        notification_id = new_id()
+        rows.append((notification_id, org_id, who, kind_of, *values))
+        items.append((who, {"id": notification_id, "org_id": org_id, "recipient_id": who, "recipient_type": kind_of,
+                            **rest},
+                      f'{{"id":{quoted(notification_id)},"org_id":{quoted(org_id)},"recipient_id":{quoted(who)},'
+                      f'"recipient_type":{quoted(kind_of)}{text}'))
+    insert_many(Notification, Notification.FIELDS, rows)
+    return eventlog.record_framed(org_id, "notification.created", items)
 
 
 def for_reaction(target, post, emoji, actor):
@@ -106,12 +121,16 @@ def for_task(task, actor):
 
 
 def _store(rows):
+    """Insert notifications (dicts in Notification.FIELDS order) and log their events."""
     read = Notification._meta.fields["read"]
     insert_many(Notification, Notification.FIELDS,
                 [tuple(read.db_value(row[n]) if n == "read" else row[n] for n in Notification.FIELDS) for row in rows])
-    return eventlog.record_many([
-        events.draft("notification.created", row["org_id"], row, recipient_id=row["recipient_id"]) for row in rows
-    ])
+    return eventlog.record_framed(rows[0]["org_id"], "notification.created",
+                                  [(row["recipient_id"], row, _json(row)) for row in rows])
+
+
+def _json(data):
+    return json.dumps(data, separators=(",", ":"))  # as the event log writes it (models.JSONField)
 
 
 def notified(post_id):
