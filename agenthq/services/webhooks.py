@@ -4,6 +4,7 @@ the database (claim what is due, record an attempt). The HTTP itself happens els
 
 import json
 import random
+from json.encoder import encode_basestring_ascii as quoted
 import secrets
 import string
 from datetime import datetime, timedelta, timezone
@@ -13,8 +14,8 @@ from ..clock import iso, iso_ago, now_iso, parse_iso
 from ..errors import NotFound, ValidationError
 from peewee import fn
 
-from ..models import Channel, Event, Webhook, WebhookDelivery, insert_many, new_id, update_many
-from ..eventlog import newest_seq, resume_floor
+from ..models import Webhook, WebhookDelivery, database, insert_many, new_id, update_many
+from ..eventlog import newest_seq, newest_seqs, resume_floor
 from . import activity
 from .common import paginate, require_admin
 
@@ -119,100 +120,146 @@ def log_test(webhook_id, org_id, delivery_id, body, timestamp, outcome):
 
 # -- the dispatcher's steps (each one short transaction on the writer) --------------------------
 
-def _selected(hook, row, channel_types):
-    kind = event_kinds.EVENTS.get(row["type"])
-    if kind is None or not kind.webhook or row["audience"] not in (event_kinds.ORG, event_kinds.CHANNEL):
-        return False
-    if hook.events != ["*"] and row["type"] not in hook.events:
-        return False
-    if row["channel_id"]:
-        # Only what every member may see: never a private or DM channel's events.
-        if row["channel_id"] not in channel_types:
-            channel_types[row["channel_id"]] = Channel.select(Channel.type).where(
-                Channel.id == row["channel_id"]).scalar()
-        if event_kinds.is_private(channel_types[row["channel_id"]]):  # a missing channel (None) counts as private
-            return False
-    return True
+# The dispatcher's statements are written out once rather than composed by Peewee per call:
+# with live webhooks they run a few times per post, on the writer thread, whose Python time
+# holds the GIL that the event loop delivering to /ws needs.
+_HOOK = 'SELECT "id", "org_id", "url", "secret", "events", "cursor" FROM "webhook"'
+
+
+def _sql(text, count=0):
+    """text with ? as the database's parameter mark; {in} becomes `count` marks."""
+    param = database.obj.param
+    return text.replace("?", param).replace("{in}", ", ".join([param] * count))
+
+
+def _rows(text, params=(), count=0):
+    return database.execute_sql(_sql(text, count), params).fetchall()
+
+
+def _run(text, params=(), count=0):
+    database.execute_sql(_sql(text, count), params)
+
+
+def _hook(row):
+    """(id, org_id, url, secret, events, cursor) with events as a list."""
+    return (*row[:4], json.loads(row[4]) if isinstance(row[4], str) else row[4], row[5])
 
 
 def claim_due(lease_seconds, skip=(), batch=50):
     """Take the lease of every active webhook that has something due now and nobody holds;
     return (jobs, how many webhooks are active). A job is (webhook id, url, secret, deliveries)
     with up to `batch` deliveries (id, event, event timestamp, body) in seq order; its sender
-    stops at the first failure, so a receiver gets events in seq order."""
+    stops at the first failure, so a receiver gets events in seq order. A few statements for
+    all webhooks together, however many there are."""
     now = now_iso()
-    until = iso_ago(-lease_seconds)
-    jobs = []
-    active = Webhook.select().where(Webhook.active)
-    count = 0
-    for hook in active:
-        count += 1
-        if hook.id in skip or (hook.leased_until is not None and hook.leased_until >= now) or not _waiting(hook, now):
-            continue
-        # The lease first, then the deliveries: two processes must never both make deliveries
-        # from the same cursor (on PostgreSQL the second UPDATE waits for the first to commit,
-        # then finds the lease taken).
-        taken = Webhook.update(leased_until=until).where(
-            (Webhook.id == hook.id) & (Webhook.leased_until.is_null() | (Webhook.leased_until < now))
-        ).execute()
-        if not taken:
-            continue
-        hook = Webhook.get_by_id(hook.id)  # its cursor as the last holder left it
-        deliveries = _due(hook, now, batch)
-        if deliveries:
-            jobs.append((hook.id, hook.url, hook.secret, deliveries))
-        else:
-            Webhook.update(leased_until=None).where(Webhook.id == hook.id).execute()
+    active = _rows(_HOOK + ' WHERE "active" AND ("leased_until" IS NULL OR "leased_until" < ?)', (now,))
+    count = _rows('SELECT COUNT(*) FROM "webhook" WHERE "active"')[0][0]
+    hooks = [_hook(row) for row in active if row[0] not in skip]
+    if not hooks:
+        return ([], count), []
+    ids = [hook[0] for hook in hooks]
+    first_pending = {}  # webhook id -> next_attempt_at of its oldest pending delivery
+    for webhook_id, next_at in _rows(
+            'SELECT "webhook_id", "next_attempt_at" FROM "webhook_delivery" WHERE "status" = \'pending\' '
+            'AND "webhook_id" IN ({in}) ORDER BY "webhook_id", "seq"', ids, len(ids)):
+        first_pending.setdefault(webhook_id, next_at or "")
+    newest = newest_seqs({hook[1] for hook in hooks})
+    # A pending delivery (the oldest decides: in seq order), else an event after the cursor.
+    waiting = [hook[0] for hook in hooks if (
+        first_pending[hook[0]] <= now if hook[0] in first_pending else newest.get(hook[1], 0) > hook[5])]
+    if not waiting:
+        return ([], count), []
+    # The lease first, then the deliveries: two processes must never both make deliveries from
+    # the same cursor (on PostgreSQL the second UPDATE waits for the first to commit, then finds
+    # the lease taken); RETURNING gives each cursor as the last holder left it.
+    taken = [_hook(row) for row in _rows(
+        'UPDATE "webhook" SET "leased_until" = ? WHERE "id" IN ({in}) AND ("leased_until" IS NULL '
+        'OR "leased_until" < ?) RETURNING "id", "org_id", "url", "secret", "events", "cursor"',
+        (iso_ago(-lease_seconds), *waiting, now), len(waiting))]
+    due = _due(taken, now, batch)
+    jobs = [(hook[0], hook[2], hook[3], due[hook[0]]) for hook in taken if due[hook[0]]]
+    idle = [hook[0] for hook in taken if not due[hook[0]]]
+    if idle:
+        _run('UPDATE "webhook" SET "leased_until" = NULL WHERE "id" IN ({in})', idle, len(idle))
     return (jobs, count), []
 
 
-def _waiting(hook, now):
-    """A cheap look before taking a lease: a pending delivery, or an event after the cursor."""
-    first = WebhookDelivery.select(WebhookDelivery.next_attempt_at).where(
-        (WebhookDelivery.webhook_id == hook.id) & (WebhookDelivery.status == "pending")
-    ).order_by(WebhookDelivery.seq).limit(1).tuples().first()
-    if first is not None:
-        return (first[0] or "") <= now
-    return Event.select(Event.seq).where((Event.org_id == hook.org_id) & (Event.seq > hook.cursor)).exists()
-
-
-def _due(hook, now, batch):
-    """The webhook's next deliveries, oldest first: those pending (unless the first waits for
-    its retry time), then new ones made from the log after its cursor, `batch` at most."""
-    pending = list(WebhookDelivery.select(
-        WebhookDelivery.id, WebhookDelivery.event, WebhookDelivery.event_timestamp, WebhookDelivery.body,
-        WebhookDelivery.next_attempt_at,
-    ).where((WebhookDelivery.webhook_id == hook.id) & (WebhookDelivery.status == "pending"))
-        .order_by(WebhookDelivery.seq).limit(batch).tuples())
-    if pending and (pending[0][4] or "") > now:
-        return []
-    found = [row[:4] for row in pending]
-    if len(found) < batch:
-        found += _from_log(hook, now, batch - len(found))
+def _due(hooks, now, batch):
+    """{webhook id: its next deliveries, oldest first}: those pending (none if the first waits
+    for its retry time), then new ones made from the log after its cursor, `batch` at most."""
+    ids = [hook[0] for hook in hooks]
+    pending = {}
+    if ids:
+        for row in _rows(
+                'SELECT "webhook_id", "id", "event", "event_timestamp", "body", "next_attempt_at" FROM '
+                '"webhook_delivery" WHERE "status" = \'pending\' AND "webhook_id" IN ({in}) ORDER BY "webhook_id", '
+                '"seq"', ids, len(ids)):
+            pending.setdefault(row[0], []).append(row[1:])
+    found, room = {}, {}
+    for hook in hooks:
+        rows = pending.get(hook[0], [])[:batch]
+        if rows and (rows[0][4] or "") > now:
+            found[hook[0]] = []
+            continue
+        found[hook[0]] = [row[:4] for row in rows]
+        if len(rows) < batch:
+            room[hook[0]] = batch - len(rows)
+    _from_log([hook for hook in hooks if hook[0] in room], room, found, now)
     return found
 
 
-def _from_log(hook, now, room):
-    """Make up to `room` deliveries from the events after the webhook's cursor (read a block at
-    a time) and move the cursor past every event looked at."""
-    rows = Event.select().where((Event.org_id == hook.org_id) & (Event.seq > hook.cursor)).order_by(Event.seq).limit(500)
-    cursor, made, channel_types = hook.cursor, [], {}
-    for row in rows.dicts():
-        if len(made) >= room:
-            break
-        cursor = row["seq"]
-        if _selected(hook, row, channel_types):
-            delivery_id = new_id()
-            body = body_of(delivery_id, row["type"], hook.org_id, row["timestamp"], row["seq"], row["data"])
-            made.append((delivery_id, row["type"], row["timestamp"], body, row["seq"]))
-    if made:
-        insert_many(WebhookDelivery, (
-            "id", "webhook_id", "org_id", "event", "seq", "body", "status", "attempts", "event_timestamp",
-            "next_attempt_at", "created_at",
-        ), [(d[0], hook.id, hook.org_id, d[1], d[4], d[3], "pending", 0, d[2], now, now) for d in made])
-    if cursor != hook.cursor:
-        Webhook.update(cursor=cursor).where(Webhook.id == hook.id).execute()
-    return [d[:4] for d in made]
+# What a webhook may be sent: kinds marked for webhooks, to everyone in the organization or a
+# public channel's subscribers; never a private or DM channel's events (a channel that no
+# longer exists counts as private), never members-only or identity events.
+_SELECTABLE_LOG = (
+    'SELECT "seq", "type", "data", "timestamp" FROM "event" WHERE "org_id" = ? AND "seq" > ? AND "seq" <= ? '
+    'AND "audience" IN (?, ?) AND "type" IN ({in}) AND ("channel_id" IS NULL OR "channel_id" IN '
+    '(SELECT "id" FROM "channel" WHERE "type" = \'public\')) ORDER BY "seq" LIMIT ?')
+
+
+def _from_log(hooks, room, found, now):
+    """Make deliveries (up to room[id] each) from the events after each webhook's cursor and
+    move the cursor past every event looked at. Webhooks of one organization at one cursor
+    (the usual case: they keep up together) share one read of the log."""
+    if not hooks:
+        return
+    newest = newest_seqs({hook[1] for hook in hooks})
+    groups = {}
+    for hook in hooks:
+        groups.setdefault((hook[1], hook[5]), []).append(hook)
+    made, moved = [], []
+    for (org_id, cursor), group in groups.items():
+        upto = newest.get(org_id, 0)
+        if upto <= cursor:
+            continue
+        limit = max(room[hook[0]] for hook in group)
+        rows = _rows(_SELECTABLE_LOG, (org_id, cursor, upto, event_kinds.ORG, event_kinds.CHANNEL, *SELECTABLE, limit),
+                     len(SELECTABLE))
+        # Fewer than asked: every event up to `upto` was looked at.
+        seen = rows[-1][0] if len(rows) == limit else upto
+        for hook in group:
+            wanted = rows if hook[4] == ["*"] else [row for row in rows if row[1] in hook[4]]
+            taken = wanted[:room[hook[0]]]
+            for seq, event, data, timestamp in taken:
+                delivery_id = new_id()
+                body = _body_text(delivery_id, event, org_id, timestamp, seq, data)
+                made.append((delivery_id, hook[0], org_id, event, seq, body, "pending", 0, timestamp, now, now))
+                found[hook[0]].append((delivery_id, event, timestamp, body))
+            moved.append((taken[-1][0] if len(wanted) > len(taken) else seen, hook[0]))
+    insert_many(WebhookDelivery, (
+        "id", "webhook_id", "org_id", "event", "seq", "body", "status", "attempts", "event_timestamp",
+        "next_attempt_at", "created_at",
+    ), made)
+    update_many(Webhook, ("cursor",), {}, moved)
+
+
+def _body_text(delivery_id, event, org_id, timestamp, seq, data):
+    """body_of() with the event's data as the log stores it (JSON text): not parsed and written
+    again for every webhook."""
+    if not isinstance(data, str):  # a driver that hands JSON columns back parsed
+        return body_of(delivery_id, event, org_id, timestamp, seq, data)
+    return (f'{{"id":{quoted(delivery_id)},"event":{quoted(event)},"org_id":{quoted(org_id)},'
+            f'"timestamp":{quoted(timestamp)},"seq":{seq},"data":{data}}}')
 
 
 def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
@@ -224,9 +271,10 @@ def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
     now = datetime.now(timezone.utc)
     stamp = iso(now)
     failed = False
-    found = {row[0]: row[1:] for row in WebhookDelivery.select(
-        WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.event_timestamp,
-    ).where(WebhookDelivery.id.in_([o[0] for o in outcomes]) & (WebhookDelivery.status == "pending")).tuples()}
+    ids = [o[0] for o in outcomes]
+    found = {row[0]: row[1:] for row in _rows(
+        'SELECT "id", "attempts", "event_timestamp" FROM "webhook_delivery" WHERE "id" IN ({in}) '
+        'AND "status" = \'pending\'', ids, len(ids))} if ids else {}
     delivered = []
     for delivery_id, status, error, duration_ms in outcomes:
         if delivery_id not in found:
@@ -248,12 +296,12 @@ def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
     if delivered:  # one executemany for the block: most deliveries go through
         update_many(WebhookDelivery, ("attempts", "last_attempt_at", "response_status", "duration_ms", "delivered_at"),
                     {"status": "delivered", "error": None, "next_attempt_at": None}, delivered)
-    hook = Webhook.get_or_none(Webhook.id == webhook_id)
+    hooks = [_hook(row) for row in _rows(_HOOK + ' WHERE "id" = ? AND "active"', (webhook_id,))]
     following = None
-    if hook is not None and hook.active and not failed:
-        following = _due(hook, stamp, batch) or None
-    Webhook.update(leased_until=iso_ago(-lease_seconds) if following else None).where(
-        Webhook.id == webhook_id).execute()
+    if hooks and not failed:
+        following = _due(hooks, stamp, batch)[webhook_id] or None
+    _run('UPDATE "webhook" SET "leased_until" = ? WHERE "id" = ?',
+          (iso_ago(-lease_seconds) if following else None, webhook_id))
     return following, []
 
 
