@@ -10,6 +10,7 @@ Usage: python bench/fanout_latency.py --subscribers 1000 --rate 20 --posts 200 [
 import argparse
 import http.client
 import http.server
+import itertools
 import json
 import socket
 import sys
@@ -63,14 +64,15 @@ class Receivers:
         self.dead.close()
 
 
-def run(subscriber_count, rate, posts, busy=False):
+def run(subscriber_count, rate, posts, busy=False, hub_core=0, client_core=1, root=None):
     """One run: a dict with the client's p50/p90/p99/max (seconds), received/expected, its CPU
-    seconds, and the hub's CPU share over the run."""
+    seconds, and the hub's CPU share over the run. root: another checkout's hub (an A/B run of
+    two trees in one sitting); the cores let a shared machine's busy core be avoided."""
     env = dict(WS_LOAD_ENV)
     receivers = None
     if busy:
         env.update(AGENTHQ_WEBHOOK_ALLOW_PRIVATE="1", AGENTHQ_WEBHOOK_TIMEOUT="5")
-    with Hub(core=0, env=env) as hub:
+    with Hub(core=hub_core, env=env, **({"root": root} if root else {})) as hub:
         owner, key, general = hub.setup_org()
         tokens = [key]
         if busy:
@@ -80,7 +82,8 @@ def run(subscriber_count, rate, posts, busy=False):
             for url in receivers.urls(WEBHOOKS):
                 hub.call("POST", "/api/v1/webhooks", {"url": url, "events": ["post.created"]}, owner)
         try:
-            with LoadClient("latency", hub.port, general, tokens, subscriber_count, posts) as client:
+            with LoadClient("latency", hub.port, general, tokens, subscriber_count, posts,
+                            core=client_core) as client:
                 client.wait_ready()
                 settled = hub.wait_quiet()
                 connection = http.client.HTTPConnection("127.0.0.1", hub.port)
@@ -125,15 +128,22 @@ def main():
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--busy", action="store_true", help="10 webhooks (one dead) and an @channel every 10 s")
+    parser.add_argument("--hub-core", type=int, default=0)
+    parser.add_argument("--client-core", type=int, default=1)
+    parser.add_argument("--root", nargs="+", default=[None],
+                        help="checkouts to run in turn (A/B in one sitting; default: this one)")
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     print(f"cores: {cores()}  rate: {args.rate}/s  posts: {args.posts}  busy: {args.busy}")
-    for count in args.subscribers:
-        r = run(count, args.rate, args.posts, args.busy)
-        print(f"{count:5} subscribers: {r['received']}/{r['expected']} deliveries  p50 {r['p50'] * 1000:7.2f} ms"
-              f"  p99 {r['p99'] * 1000:7.2f} ms  max {r['max'] * 1000:7.1f} ms  hub cpu {r['hub_share']:.0%}, client "
-              f"{r['cpu'] / r['seconds']:.0%}" + (f"  @channel posts {r['shouts']}, webhook deliveries "
-                                                 f"{r['webhook_deliveries']}" if args.busy else ""))
-
+    # Runs interleave the checkouts, so a change of the machine's load touches both alike.
+    for count, _, root in itertools.product(args.subscribers, range(args.runs), args.root):
+        r = run(count, args.rate, args.posts, args.busy, args.hub_core, args.client_core, root)
+        load = open("/proc/loadavg").read().split()[0]
+        print(f"{root or '.'}  load {load}  {count:5} subscribers: {r['received']}/{r['expected']} deliveries"
+              f"  p50 {r['p50'] * 1000:7.2f} ms  p99 {r['p99'] * 1000:7.2f} ms  max {r['max'] * 1000:7.1f} ms"
+              f"  hub cpu {r['hub_share']:.0%}, client {r['cpu'] / r['seconds']:.0%}"
+              + (f"  @channel posts {r['shouts']}, webhook deliveries {r['webhook_deliveries']}" if args.busy else ""),
+              flush=True)
 
 if __name__ == "__main__":
     main()

@@ -139,8 +139,10 @@ def main():
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--shouts", type=int, default=5)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--hub-core", type=int, default=0, help="the hub's core (1: away from a shared core 0)")
+    parser.add_argument("--root", default=None, help="another checkout's hub (an A/B run in one sitting)")
     args = parser.parse_args()
-    with Hub(core=0) as hub:
+    with Hub(core=args.hub_core, **({"root": args.root} if args.root else {})) as hub:
         token, _, _ = hub.setup_org()
         channels = {c["name"]: c["id"] for c in hub.call("GET", "/api/v1/channels", token=token)}
         times, before, during = asyncio.run(shout_run(hub, token, args.members, args.shouts, channels["updates"]))
