@@ -8,7 +8,8 @@ from json.encoder import encode_basestring_ascii as quoted
 from . import events
 from .clock import now_iso
 from .events import CHANNEL, IDENTITY, MEMBERS, ORG, Event
-from .models import Channel, ChannelMember, Organization, insert_many, insert_row, next_seq
+from .bulk import insert_rows
+from .models import Channel, ChannelMember, Organization, insert_row, next_seq
 from .models import Event as EventRow
 
 
@@ -27,23 +28,6 @@ def record(draft, seq=None):
     return event
 
 
-def record_many(drafts):
-    """record() for many IDENTITY events of one organization at once (a notification per
-    member of an @channel post): one seq block, one executemany."""
-    if not drafts:
-        return []
-    last = next_seq(drafts[0].org_id, len(drafts))
-    stamp = now_iso()
-    found = [Event(d.org_id, last - len(drafts) + 1 + i, d.type, d.audience, d.channel_id, d.data, stamp,
-                   None, d.recipient_id) for i, d in enumerate(drafts)]
-    data = EventRow._meta.fields["data"]
-    insert_many(EventRow, ("org_id", "seq", "type", "audience", "channel_id", "recipient_id", "data", "timestamp"), [
-        (e.org_id, e.seq, e.type, e.audience, e.channel_id, e.recipient_id, data.db_value(e.data), e.timestamp)
-        for e in found
-    ])
-    return found
-
-
 class Framed(Event):
     """An event whose frame text was built by its maker from a template (record_framed), so
     that publishing a thousand of them serializes none. Not a dataclass field: the broker's
@@ -54,10 +38,11 @@ class Framed(Event):
 
 
 def record_framed(org_id, name, items):
-    """record_many() for one kind of IDENTITY event whose data its maker has already written
-    as JSON: items are (recipient id, data, data's JSON text exactly as json.dumps writes it
-    with the log's separators). Stored as that text and framed by concatenation: an @channel
-    makes a thousand notifications that differ only in id and recipient."""
+    """Record many IDENTITY events of one kind and organization (a notification per member
+    of an @channel post) in one seq block and one multi-row insert. items: (recipient id,
+    data, data's JSON text exactly as json.dumps writes it with the log's separators), made
+    by their maker from a template (a thousand notifications differ only in id and
+    recipient); stored as that text and framed by concatenation."""
     if not items:
         return []
     if events.EVENTS[name].audience != IDENTITY:
@@ -67,14 +52,13 @@ def record_framed(org_id, name, items):
     stamp = now_iso()
     head = f'{{"type":{quoted(name)},"event":{quoted(name)},"data":'
     tail = f',"timestamp":{quoted(stamp)}}}'
-    found = []
-    rows = []
+    found, rows = [], []
     for offset, (recipient_id, data, text) in enumerate(items):
         event = Framed(org_id, first + offset, name, IDENTITY, None, data, stamp, None, recipient_id)
         object.__setattr__(event, "text", f"{head}{text},\"seq\":{first + offset}{tail}")
         found.append(event)
         rows.append((org_id, first + offset, name, IDENTITY, None, recipient_id, text, stamp))
-    insert_many(EventRow, ("org_id", "seq", "type", "audience", "channel_id", "recipient_id", "data", "timestamp"),
+    insert_rows(EventRow, ("org_id", "seq", "type", "audience", "channel_id", "recipient_id", "data", "timestamp"),
                 rows)
     return found
 

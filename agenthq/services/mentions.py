@@ -6,7 +6,8 @@ import re
 from ..events import is_private
 from peewee import fn
 
-from ..models import Agent, ChannelMember, Mention, Post, User, insert_many, new_id, public_post
+from ..bulk import insert_rows
+from ..models import Agent, ChannelMember, Mention, Post, User, new_id, public_post
 from ..clock import now_iso
 from . import reactions
 from .common import access_agent, readable_channel_ids
@@ -80,7 +81,7 @@ def store(post, found, at=None):
     stamp = at or post["created_at"]
     rows = [(new_id(), post["org_id"], post["id"], post["channel_id"], who, kind_of, kind, stamp)
             for who, (kind_of, kind) in found.items()]
-    insert_many(Mention, Mention.FIELDS, rows)
+    insert_rows(Mention, Mention.FIELDS, rows)
     return [dict(zip(Mention.FIELDS, row)) for row in rows]
 
 

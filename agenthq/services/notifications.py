@@ -8,7 +8,8 @@ from json.encoder import encode_basestring_ascii as quoted
 from ..events import is_private
 from .. import eventlog, events
 from ..errors import NotFound
-from ..models import Agent, Channel, ChannelMember, Notification, Post, User, insert_many, new_id
+from ..bulk import insert_rows
+from ..models import Agent, Channel, ChannelMember, Notification, Post, User, new_id
 from ..clock import now_iso
 from ..validation import is_id
 from . import dms
@@ -75,7 +76,7 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
                             **rest},
                       f'{{"id":{quoted(notification_id)},"org_id":{quoted(org_id)},"recipient_id":{quoted(who)},'
                       f'"recipient_type":{quoted(kind_of)}{text}'))
-    insert_many(Notification, Notification.FIELDS, rows)
+    insert_rows(Notification, Notification.FIELDS, rows)
     return eventlog.record_framed(org_id, "notification.created", items)
 
 
@@ -123,7 +124,7 @@ def for_task(task, actor):
 def _store(rows):
     """Insert notifications (dicts in Notification.FIELDS order) and log their events."""
     read = Notification._meta.fields["read"]
-    insert_many(Notification, Notification.FIELDS,
+    insert_rows(Notification, Notification.FIELDS,
                 [tuple(read.db_value(row[n]) if n == "read" else row[n] for n in Notification.FIELDS) for row in rows])
     return eventlog.record_framed(rows[0]["org_id"], "notification.created",
                                   [(row["recipient_id"], row, _json(row)) for row in rows])
