@@ -14,8 +14,9 @@ from ..clock import iso, iso_ago, now_iso, parse_iso
 from ..errors import NotFound, ValidationError
 from peewee import fn
 
-from ..models import Webhook, WebhookDelivery, database, insert_many, new_id, update_many
-from ..eventlog import newest_seq, newest_seqs, resume_floor
+from ..bulk import insert_rows
+from ..models import Webhook, WebhookDelivery, database, new_id, update_many
+from ..eventlog import newest_seq, resume_floor
 from . import activity
 from .common import paginate, require_admin
 
@@ -140,6 +141,12 @@ def _run(text, params=(), count=0):
     database.execute_sql(_sql(text, count), params)
 
 
+def _newest(org_ids):
+    """{org_id: its newest committed seq} (eventlog.newest_seqs, written out)."""
+    ids = list(org_ids)
+    return dict(_rows('SELECT "id", "last_seq" FROM "organization" WHERE "id" IN ({in})', ids, len(ids)))
+
+
 def _hook(row):
     """(id, org_id, url, secret, events, cursor) with events as a list."""
     return (*row[:4], json.loads(row[4]) if isinstance(row[4], str) else row[4], row[5])
@@ -163,7 +170,7 @@ def claim_due(lease_seconds, skip=(), batch=50):
             'SELECT "webhook_id", "next_attempt_at" FROM "webhook_delivery" WHERE "status" = \'pending\' '
             'AND "webhook_id" IN ({in}) ORDER BY "webhook_id", "seq"', ids, len(ids)):
         first_pending.setdefault(webhook_id, next_at or "")
-    newest = newest_seqs({hook[1] for hook in hooks})
+    newest = _newest({hook[1] for hook in hooks})
     # A pending delivery (the oldest decides: in seq order), else an event after the cursor.
     waiting = [hook[0] for hook in hooks if (
         first_pending[hook[0]] <= now if hook[0] in first_pending else newest.get(hook[1], 0) > hook[5])]
@@ -223,7 +230,7 @@ def _from_log(hooks, room, found, now):
     (the usual case: they keep up together) share one read of the log."""
     if not hooks:
         return
-    newest = newest_seqs({hook[1] for hook in hooks})
+    newest = _newest({hook[1] for hook in hooks})
     groups = {}
     for hook in hooks:
         groups.setdefault((hook[1], hook[5]), []).append(hook)
@@ -246,7 +253,7 @@ def _from_log(hooks, room, found, now):
                 made.append((delivery_id, hook[0], org_id, event, seq, body, "pending", 0, timestamp, now, now))
                 found[hook[0]].append((delivery_id, event, timestamp, body))
             moved.append((taken[-1][0] if len(wanted) > len(taken) else seen, hook[0]))
-    insert_many(WebhookDelivery, (
+    insert_rows(WebhookDelivery, (
         "id", "webhook_id", "org_id", "event", "seq", "body", "status", "attempts", "event_timestamp",
         "next_attempt_at", "created_at",
     ), made)
@@ -265,9 +272,10 @@ def _body_text(delivery_id, event, org_id, timestamp, seq, data):
 def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
     """After a job's attempts, in one transaction: each delivered, or (the last one, where the
     sender stopped) retried after retry_base × 2^(attempt−1) ± 10 % (capped at an hour) until
-    24 h after the event, then failed. If all went through and more is due, the lease is
-    renewed and the next deliveries returned (the same shape as a job's); otherwise the lease
-    is freed and None returned."""
+    24 h after the event, then failed. If a full block went through and more is due (a
+    backlog), the lease is renewed and the next deliveries returned (the same shape as a
+    job's); otherwise the lease is freed and None returned, and the next claim round takes
+    what comes (a few events gathered, not one block per event)."""
     now = datetime.now(timezone.utc)
     stamp = iso(now)
     failed = False
@@ -298,7 +306,7 @@ def record_attempts(webhook_id, outcomes, retry_base, lease_seconds, batch=50):
                     {"status": "delivered", "error": None, "next_attempt_at": None}, delivered)
     hooks = [_hook(row) for row in _rows(_HOOK + ' WHERE "id" = ? AND "active"', (webhook_id,))]
     following = None
-    if hooks and not failed:
+    if hooks and not failed and len(outcomes) >= batch:
         following = _due(hooks, stamp, batch)[webhook_id] or None
     _run('UPDATE "webhook" SET "leased_until" = ? WHERE "id" = ?',
           (iso_ago(-lease_seconds) if following else None, webhook_id))
