@@ -46,6 +46,8 @@ PG_TESTS=(
   tests/test_task_notifications.py tests/test_task_search.py tests/test_web_invites.py
   # GET /channels read from the database (no kept rows on PostgreSQL) and one-hop token checks.
   tests/test_channel_listing.py
+  # An @channel's notifications written and framed in bulk.
+  tests/test_notifications_fanout.py
 )
 
 step() { printf '\n==> %s\n' "$*"; }

@@ -125,3 +125,35 @@ class TestGuard:
             error = await api.error("POST", f"{API}/webhooks", {"url": url, "events": ["*"]}, token=org.token,
                                     code="VALIDATION_ERROR")
             assert error["field"] == "url", url
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_webhooks_sharing_a_cursor_skip_what_is_not_theirs_and_keep_the_data(api):
+    """Webhooks at one cursor share one read of the log: each still gets its own selection, in
+    order, past an @channel's identity events and a private channel's, with the post's data
+    as it was logged (non-ASCII, quotes and backslashes included) under a valid signature."""
+    posts_only, everything = Receiver(), Receiver()
+    org = await api.register()
+    for n in range(12):  # an @channel logs a notification event for each
+        await org.agent(f"member-{n}")
+    await _webhook(api, org, posts_only.url, events=["post.created"], secret="posts-only-secret-123")
+    await _webhook(api, org, everything.url, secret="everything-secret-1234")
+    private = await api.ok("POST", f"{API}/channels", {"name": "back-room", "type": "private"},
+                           token=org.token, status=201)
+    shout = await org.post('@channel ünïcode, "quotes", a \\ backslash and </script>')
+    await org.post("@channel not for webhooks", channel=private["id"])
+    sentinel = await org.post("sentinel")
+    received = await posts_only.wait_for(2)
+    bodies = [json.loads(body) for _, body, _ in received]
+    assert [(b["event"], b["data"]["id"], b["data"]["content"]) for b in bodies] == [
+        ("post.created", shout["id"], shout["content"]), ("post.created", sentinel["id"], "sentinel")]
+    for headers, body, _ in received:
+        assert verify_signature("posts-only-secret-123", body, headers["X-Agenthq-Signature"])
+    seen = [json.loads(body) for _, body, _ in await everything.wait_for(1)]
+    while seen[-1]["data"].get("id") != sentinel["id"]:
+        seen = [json.loads(body) for _, body, _ in await everything.wait_for(len(seen) + 1)]
+    assert [b["seq"] for b in seen] == sorted(b["seq"] for b in seen)
+    assert not any(b["event"].startswith("notification") for b in seen)
+    assert private["id"] not in json.dumps(seen)
+    assert [b["data"]["id"] for b in seen if b["event"] == "post.created"] == [shout["id"], sentinel["id"]]
+    posts_only.stop(), everything.stop()
