@@ -113,6 +113,10 @@ def run(subscriber_count, rate, posts, busy=False, hub_core=0, client_core=1, ro
                 result["hub_share"] = (hub.cpu_seconds() - cpu0) / (time.monotonic() - started)
                 result["shouts"] = shouts
                 result["settled"] = settled
+            if receivers:  # the dispatcher gathers events for up to 0.2 s: let the last round land
+                owed, deadline = (WEBHOOKS - 1) * (posts + shouts), time.monotonic() + 5
+                while receivers.received < owed and time.monotonic() < deadline:
+                    time.sleep(0.05)
         finally:
             if receivers:
                 result_received = receivers.received

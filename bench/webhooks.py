@@ -91,7 +91,8 @@ class Bench:
         self.runs = 0
 
     def hub(self):
-        return Hub(env={"AGENTHQ_WEBHOOK_ALLOW_PRIVATE": "1", "AGENTHQ_REST_RATE": "0"}, root=self.args.hub_root)
+        return Hub(core=self.args.hub_core, env={"AGENTHQ_WEBHOOK_ALLOW_PRIVATE": "1", "AGENTHQ_REST_RATE": "0"},
+                   root=self.args.hub_root)
 
     def stats(self, hub):
         return hub_get(f"http://127.0.0.1:{self.receiver_port}/stats")
@@ -211,6 +212,7 @@ async def main():
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--hub-root", default=str(ROOT), help="run the hub from this checkout")
+    parser.add_argument("--hub-core", type=int, default=0, help="the hub's core (1: away from a shared core 0)")
     args = parser.parse_args()
     bench = Bench(args)
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()}); hub from {args.hub_root}")
