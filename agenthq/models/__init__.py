@@ -5,7 +5,7 @@ re-exported here, so `from agenthq.models import Post` works as it always has.""
 from .conversations import CONVERSATION_MODELS, Mention, Notification
 from .db import SQLITE_PRAGMAS, connect, database, is_postgres, is_postgres_url, json_text
 from .fastpath import insert_many, insert_row, next_seq, select_rows, update_many
-from .ids import new_id
+from .ids import new_id, new_ids
 from .schema import (
     FTS_SCHEMA,
     MIGRATIONS,
@@ -46,7 +46,7 @@ from .tables import (
 __all__ = [
     "CONVERSATION_MODELS", "Mention", "Notification",
     "SQLITE_PRAGMAS", "connect", "database", "is_postgres", "is_postgres_url", "json_text",
-    "insert_many", "insert_row", "next_seq", "select_rows", "update_many", "new_id",
+    "insert_many", "insert_row", "next_seq", "select_rows", "update_many", "new_id", "new_ids",
     "FTS_SCHEMA", "MIGRATIONS", "POSTGRES_SEARCH_SCHEMA", "SCHEMA_LOCK", "SCHEMA_VERSION",
     "open_database", "signing_secret",
     "MODELS", "Activity", "Agent", "BaseModel", "Channel", "ChannelMember", "Event", "IdField", "IncomingWebhook",
