@@ -54,8 +54,12 @@ def record_framed(org_id, name, items):
     tail = f',"timestamp":{quoted(stamp)}}}'
     found, rows = [], []
     for offset, (recipient_id, data, text) in enumerate(items):
-        event = Framed(org_id, first + offset, name, IDENTITY, None, data, stamp, None, recipient_id)
-        object.__setattr__(event, "text", f"{head}{text},\"seq\":{first + offset}{tail}")
+        # Filled in directly: a frozen dataclass's __init__ sets each field through
+        # object.__setattr__, a cost a thousand notifications notice.
+        event = object.__new__(Framed)
+        event.__dict__.update(org_id=org_id, seq=first + offset, type=name, audience=IDENTITY, channel_id=None,
+                              data=data, timestamp=stamp, members=None, recipient_id=recipient_id,
+                              text=f"{head}{text},\"seq\":{first + offset}{tail}")
         found.append(event)
         rows.append((org_id, first + offset, name, IDENTITY, None, recipient_id, text, stamp))
     insert_rows(EventRow, ("org_id", "seq", "type", "audience", "channel_id", "recipient_id", "data", "timestamp"),

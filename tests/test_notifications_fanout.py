@@ -34,7 +34,7 @@ async def test_channel_mention_to_many_members_one_each_with_the_right_fields(ap
         # REST shows the same notification, and only it, to its recipient alone.
         assert await api.ok("GET", f"{API}/notifications", token=key) == [note]
         assert (await api.ok("GET", f"{API}/notifications/unread-count", token=key)) == {"count": 1}
-    assert len(ids) == MEMBERS
+    assert len(ids) == MEMBERS and min(ids) > post["id"]  # made after the post: ids order by creation
     seqs = [frame["seq"] for frame in frames]
     assert len(set(seqs)) == MEMBERS
     # Each member's socket heard its own notification and no other member's.

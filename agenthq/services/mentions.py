@@ -6,8 +6,8 @@ import re
 from ..events import is_private
 from peewee import fn
 
-from ..bulk import insert_rows
-from ..models import Agent, ChannelMember, Mention, Post, User, new_id, public_post
+from ..bulk import insert_rows, select_tuples
+from ..models import Agent, ChannelMember, Mention, Post, User, new_ids, public_post
 from ..clock import now_iso
 from . import reactions
 from .common import access_agent, readable_channel_ids
@@ -55,8 +55,7 @@ def resolve(content, channel, author_id, online_users=frozenset()):
             for (identity_id,) in rows:
                 add(identity_id, kind_of, "direct")
     if everyone or here:
-        members = list(ChannelMember.select(ChannelMember.member_id, ChannelMember.member_type)
-                       .where(ChannelMember.channel_id == channel.id).tuples())
+        members = select_tuples(ChannelMember, ("member_id", "member_type"), channel_id=channel.id)
         if everyone:
             for member_id, member_type in members:
                 add(member_id, member_type, "channel")
@@ -76,13 +75,13 @@ def resolve(content, channel, author_id, online_users=frozenset()):
 
 
 def store(post, found, at=None):
-    """Insert the mentions of a post; the rows as dicts. A new post's mentions are made when
-    it is (its created_at), so `since` reads them as the post's; an edit's, now."""
+    """Insert the mentions of a post. A new post's mentions are made when it is (its
+    created_at), so `since` reads them as the post's; an edit's, now."""
     stamp = at or post["created_at"]
-    rows = [(new_id(), post["org_id"], post["id"], post["channel_id"], who, kind_of, kind, stamp)
-            for who, (kind_of, kind) in found.items()]
-    insert_rows(Mention, Mention.FIELDS, rows)
-    return [dict(zip(Mention.FIELDS, row)) for row in rows]
+    shared = (post["org_id"], post["id"], post["channel_id"])
+    insert_rows(Mention, Mention.FIELDS, [
+        (mention_id, *shared, who, kind_of, kind, stamp)
+        for mention_id, (who, (kind_of, kind)) in zip(new_ids(len(found)), found.items())])
 
 
 def recompute(post, found):

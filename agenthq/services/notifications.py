@@ -9,7 +9,7 @@ from ..events import is_private
 from .. import eventlog, events
 from ..errors import NotFound
 from ..bulk import insert_rows
-from ..models import Agent, Channel, ChannelMember, Notification, Post, User, new_id
+from ..models import Agent, Channel, ChannelMember, Notification, Post, User, new_id, new_ids
 from ..clock import now_iso
 from ..validation import is_id
 from . import dms
@@ -62,7 +62,7 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
     shared = {}
     org_id, read = post["org_id"], Notification._meta.fields["read"].db_value(False)
     rows, items = [], []
-    for who, (kind_of, kind) in recipients.items():
+    for notification_id, (who, (kind_of, kind)) in zip(new_ids(len(recipients)), recipients.items()):
         if kind not in shared:
             source = (channel.id, "channel") if kind == "dm" else (post["id"], "post")
             rest = dict(zip(SHARED, (kind, source[0], source[1], actor.id, actor.kind, channel.id, post["id"],
@@ -70,7 +70,6 @@ def for_post(post, channel, actor, mentioned, parent=None, skip=frozenset()):
             shared[kind] = (rest, tuple(read if name == "read" else rest[name] for name in SHARED),
                             "," + _json(rest)[1:])
         rest, values, text = shared[kind]
-        notification_id = new_id()
         rows.append((notification_id, org_id, who, kind_of, *values))
         items.append((who, {"id": notification_id, "org_id": org_id, "recipient_id": who, "recipient_type": kind_of,
                             **rest},
