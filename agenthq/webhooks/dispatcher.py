@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..clock import now_iso
 from ..models import new_id
-from ..services import webhooks
+from ..services import webhook_jobs, webhooks
 from . import guard
 
 log = logging.getLogger("agenthq.webhooks")
@@ -96,7 +96,7 @@ class Dispatcher:
             last_round = loop.time()
             try:
                 jobs, active = await self.hub.write(
-                    webhooks.claim_due, self.lease, frozenset(self.in_flight), BATCH)
+                    webhook_jobs.claim_due, self.lease, frozenset(self.in_flight), BATCH)
                 self.active = active > 0
                 for webhook_id, url, secret, deliveries in jobs:
                     self.in_flight.add(webhook_id)
@@ -123,7 +123,7 @@ class Dispatcher:
             while deliveries:
                 outcomes = await loop.run_in_executor(self.pool, self._send, webhook_id, url, secret, deliveries)
                 deliveries = await self.hub.write(
-                    webhooks.record_attempts, webhook_id, outcomes, self.retry_base, self.lease, BATCH)
+                    webhook_jobs.record_attempts, webhook_id, outcomes, self.retry_base, self.lease, BATCH)
         except asyncio.CancelledError:
             raise
         except Exception as error:
