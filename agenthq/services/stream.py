@@ -34,3 +34,11 @@ def org_replay(identity, since):
 
 def channel_replay(identity, channel_id, since):
     return eventlog.replay(identity.org_id, since, channel_id=channel_id, limit=REPLAY_BATCH)
+
+
+def replay_checked(identity, since, channel_id=None):
+    """(the next batch of events after `since`, still resumable?). The check comes after the
+    read: pruning only moves the log's floor up, so a prune that ran before or during the read
+    shows here, and a replay never silently skips what was pruned from under it."""
+    batch = channel_replay(identity, channel_id, since) if channel_id else org_replay(identity, since)
+    return batch, can_resume(identity, since)

@@ -41,22 +41,18 @@ class Outbound:
         """Send the logged events after `since`, then the live ones held back meanwhile,
         skipping any already sent: no gap, no duplicate."""
         last = since
-        if replay:
-            resumable = await self.hub.read(stream.can_resume, self.identity, since)
-            if not resumable:
+        while replay and not self._closed:
+            batch, resumable = await self.hub.read(stream.replay_checked, self.identity, last, channel_id)
+            if not resumable:  # pruned (maybe mid-replay) or another timeline: reload instead
                 last = await self.hub.read(stream.newest_seq, self.identity)
                 self.send_text(protocol.resync_frame(last, channel_id))
-            while resumable and not self._closed:
-                if channel_id:
-                    batch = await self.hub.read(stream.channel_replay, self.identity, channel_id, last)
-                else:
-                    batch = await self.hub.read(stream.org_replay, self.identity, last)
-                for event in batch:
-                    self._send_event(event, text_frame(event.encode().encode()))
-                    last = event.seq
-                    await self._paced()
-                if len(batch) < stream.REPLAY_BATCH:
-                    break
+                break
+            for event in batch:
+                self._send_event(event, text_frame(event.encode().encode()))
+                last = event.seq
+                await self._paced()
+            if len(batch) < stream.REPLAY_BATCH:
+                break
         for event, message in self._release(key):
             if event.seq > last:
                 self._send_event(event, message.frame)
