@@ -3,7 +3,7 @@ where Peewee would compose it anew on every call; and the per-organization event
 
 from .db import database
 
-_insert_sql = {}
+_insert_shapes = {}
 
 
 def insert_row(model, **values):
@@ -11,27 +11,51 @@ def insert_row(model, **values):
 
     The hot writes (a post, its activity entry, its event) come here rather than through
     Model.create: Peewee composes the SQL text anew on every call, which cost three times
-    SQLite's own work per POST /posts. The text is made once per model and column set and
-    reused; values still pass through each field's db_value."""
-    fields = model._meta.fields
-    made = {}  # one call per default function, so created_at and updated_at agree
-    for name, field in fields.items():
-        if name not in values and field.default is not None:
-            default = field.default
-            if callable(default):
-                if default not in made:
-                    made[default] = default()
-                default = made[default]
-            values[name] = default
-    names = tuple(values)
-    key = (model, names, database.obj.param)
-    sql = _insert_sql.get(key)
-    if sql is None:
-        columns = ", ".join(f'"{fields[name].column_name}"' for name in names)
-        marks = ", ".join([database.obj.param] * len(names))
-        sql = _insert_sql[key] = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
-    database.execute_sql(sql, [fields[name].db_value(values[name]) for name in names])
+    SQLite's own work per POST /posts. The text, the defaults to fill and each column's
+    db_value are worked out once per model and column set (_insert_shape) and reused."""
+    key = (model, tuple(values), database.obj.param)
+    shape = _insert_shapes.get(key)
+    if shape is None:
+        shape = _insert_shapes[key] = _insert_shape(model, key[1])
+    sql, constants, made, converters = shape
+    if constants:
+        values.update(constants)
+    for names, default in made:  # one call per default function, so created_at and updated_at agree
+        value = default()
+        for name in names:
+            values[name] = value
+    database.execute_sql(sql, [convert(value) for convert, value in zip(converters, values.values())])
     return values
+
+
+def _insert_shape(model, given):
+    """(SQL, constant defaults, [(names, default function)], db_value per column in the order
+    the filled values dict will have: the given names, then the constants, then the made)."""
+    fields = model._meta.fields
+    constants, made = {}, {}
+    for name, field in fields.items():
+        if name not in given and field.default is not None:
+            if callable(field.default):
+                made.setdefault(field.default, []).append(name)
+            else:
+                constants[name] = field.default
+    names = (*given, *constants, *(name for group in made.values() for name in group))
+    param = database.obj.param
+    columns = ", ".join(f'"{fields[name].column_name}"' for name in names)
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({", ".join([param] * len(names))})'
+    return sql, constants, [(tuple(group), default) for default, group in made.items()], \
+        [fields[name].db_value for name in names]
+
+
+def model_from_row(model, row):
+    """A model instance holding row (Python values, as select_rows gives), as a SELECT through
+    Peewee would give it, without Model.__init__: that computes every default first (a new
+    ULID and two timestamps for a channel) only for the row to replace them."""
+    instance = model.__new__(model)
+    instance.__data__ = row
+    instance._dirty = set()
+    instance.__rel__ = {}
+    return instance
 
 
 _select_sql = {}

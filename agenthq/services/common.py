@@ -5,6 +5,7 @@ from peewee import fn
 from ..events import is_private
 from ..errors import Forbidden, NotFound
 from ..models import Agent, Channel, ChannelMember, Post, User, database, public_post, select_rows
+from ..models.fastpath import model_from_row
 from ..validation import is_id
 
 
@@ -59,7 +60,7 @@ def access_channel(identity, channel_ref, what="channel"):
     is invisible. REST (body, query, path), /ws subscribe and search resolve channels here."""
     if is_id(channel_ref):  # a 26-character ULID is always an id, never a name
         rows = select_rows(Channel, id=channel_ref, org_id=identity.org_id)
-        channel = Channel(**rows[0]) if rows else None
+        channel = model_from_row(Channel, rows[0]) if rows else None
         if channel is None or not _may_read(identity, channel):
             raise NotFound(what)
         return channel
@@ -78,7 +79,7 @@ def _channel_by_name(identity, channel_ref, what):
     # Names are created in lower case, so the (org_id, name) index finds them; the scan on
     # LOWER(name) is only for a miss. Should readable names ever differ only in case, the
     # lower-case one wins, then the exact spelling, then the oldest.
-    exact = (Channel(**row) for row in select_rows(Channel, org_id=identity.org_id, name=name.lower()))
+    exact = (model_from_row(Channel, row) for row in select_rows(Channel, org_id=identity.org_id, name=name.lower()))
     readable = [channel for channel in exact if _may_read(identity, channel)]
     if not readable:
         any_case = Channel.select().where(
