@@ -67,6 +67,35 @@ def access_channel(identity, channel_ref, what="channel"):
     return _channel_by_name(identity, channel_ref, what)
 
 
+_with_membership_sql = {}
+
+
+def access_channel_as_member(identity, channel_ref, what="channel"):
+    """access_channel(), and whether the caller is a member: for an id, one query where the
+    two checks took two (POST /posts needs both, to post and to join a public channel)."""
+    if not is_id(channel_ref):
+        channel = _channel_by_name(identity, channel_ref, what)
+        return channel, is_member(channel.id, identity.id)
+    param = database.obj.param
+    sql = _with_membership_sql.get(param)
+    if sql is None:
+        columns = ", ".join(f'c."{Channel._meta.fields[name].column_name}"' for name in Channel.FIELDS)
+        sql = _with_membership_sql[param] = (
+            f'SELECT {columns}, EXISTS (SELECT 1 FROM "{ChannelMember._meta.table_name}" AS m '
+            f'WHERE m."channel_id" = c."id" AND m."member_id" = {param}) '
+            f'FROM "{Channel._meta.table_name}" AS c WHERE c."id" = {param} AND c."org_id" = {param}'
+        )
+    row = database.execute_sql(sql, (identity.id, channel_ref, identity.org_id)).fetchone()
+    if row is None:
+        raise NotFound(what)
+    fields = Channel._meta.fields
+    channel = model_from_row(Channel, {name: fields[name].python_value(value) for name, value in zip(Channel.FIELDS, row)})
+    member = bool(row[-1])
+    if is_private(channel.type) and not member:
+        raise NotFound(what)
+    return channel, member
+
+
 def _may_read(identity, channel):
     return not is_private(channel.type) or is_member(channel.id, identity.id)
 

@@ -12,7 +12,7 @@ from ..models import Agent, Channel, Post, User, insert_row, database, is_postgr
 from ..search.posts import search_posts
 from ..search.query import parse
 from . import activity, edits, mentions, notifications, pins, reactions, readstate, threads
-from .common import access_channel, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
+from .common import access_channel, access_channel_as_member, access_post, channel_page, identity_ref, paginate_fields, readable_channel_ids
 
 
 def create(identity, data, html=None, online_users=frozenset()):
@@ -25,9 +25,9 @@ def create(identity, data, html=None, online_users=frozenset()):
         # A reply goes beside its parent whatever channel_id names (§6.2): the Go CLI's
         # `post reply` sends none, and agents answering a question often send the wrong one.
         parent = access_post(identity, parent_id, what="parent post")
-        channel = access_channel(identity, parent.channel_id, what="parent post")
+        channel, member = access_channel_as_member(identity, parent.channel_id, what="parent post")
     else:  # the schema requires one of the two
-        channel = access_channel(identity, data["channel_id"])
+        channel, member = access_channel_as_member(identity, data["channel_id"])
     metadata = dict(data.get("metadata") or {})
     metadata.pop("reply_count", None)  # the server's mirror of reply_count (§7), never a client's
     seq = next_seq(identity.org_id)  # the post keeps the seq of its post.created
@@ -44,7 +44,7 @@ def create(identity, data, html=None, online_users=frozenset()):
     if parent is not None:
         found.append(threads.thread_updated(
             post["root_id"], identity.org_id, channel.id, is_private(channel.type), reply=post))
-    readstate.poster_joins(channel, identity, seq)
+    readstate.poster_joins(channel, identity, seq, member)
     mentioned = mentions.resolve(post["content"], channel, identity.id, online_users)
     mentions.store(post, mentioned)
     found += notifications.for_post(post, channel, identity, mentioned, parent)

@@ -142,11 +142,13 @@ def forget_posts(post_ids):
     notifications.forget_posts(post_ids)
 
 
-def poster_joins(channel, identity, seq):
-    """Posting in a public channel makes the poster a member, its pointer at its own post."""
+def poster_joins(channel, identity, seq, member=None):
+    """Posting in a public channel makes the poster a member, its pointer at its own post.
+    member: whether the poster is one already, when the caller has read it in this transaction."""
     # Most posts come from members: one indexed read instead of composing an INSERT each time.
-    if not is_private(channel.type) and not select_rows(
-            ChannelMember, ("member_id",), channel_id=channel.id, member_id=identity.id):
+    if member is None:
+        member = bool(select_rows(ChannelMember, ("member_id",), channel_id=channel.id, member_id=identity.id))
+    if not is_private(channel.type) and not member:
         ChannelMember.insert(channel_id=channel.id, member_id=identity.id, member_type=identity.kind,
                              last_read_seq=seq).on_conflict_ignore().execute()
 
