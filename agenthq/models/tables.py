@@ -33,9 +33,13 @@ class TimeField(StringField):
     """An ISO 8601 UTC timestamp with milliseconds, stored as text (it sorts as time)."""
 
 
+# json.dumps with separators builds an encoder per call; a post writes three JSON columns.
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 class JSONField(TextField):
     def db_value(self, value):
-        return None if value is None else json.dumps(value, separators=(",", ":"))
+        return None if value is None else _encode_json(value)
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
