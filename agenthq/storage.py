@@ -56,6 +56,10 @@ def _cancelled_by_timeout(error):
     return getattr(original, "pgcode", None) == "57014" or "statement timeout" in str(error)
 
 
+class _WroteThenFailed(Exception):
+    """A write of a batch run without savepoints failed after changing rows (Storage._undoable)."""
+
+
 class Storage:
     def __init__(self, db, readers=2, search_threads=1, search_queue=8, search_seconds=2.0):
         self.db = db
@@ -117,37 +121,72 @@ class Storage:
         return error
 
     def _run_batch(self, batch):
-        """The writer's batch (agenthq/writer.py): one transaction, a savepoint per write, so
-        that a write refused (a 4xx, a bug) rolls back alone and the others commit. A storage
-        failure (disk full, connection lost) aborts the batch: on SQLite nothing of it
-        committed, so each write is tried again alone and answers as it would have; on
-        PostgreSQL a failed COMMIT may have landed, so every write of it answers 503, as a
-        lone write would (no retry that could write twice)."""
+        """The writer's batch (agenthq/writer.py): one transaction in which a write refused (a
+        4xx, a bug) rolls back alone and the others commit. A storage failure (disk full,
+        connection lost) aborts the batch: on SQLite nothing of it committed, so each write is
+        tried again alone and answers as it would have; on PostgreSQL a failed COMMIT may have
+        landed, so every write of it answers 503, as a lone write would (no retry that could
+        write twice).
+
+        PostgreSQL runs each write in a savepoint (any failed statement there spoils the whole
+        transaction). SQLite first runs the batch without them: a write that fails has
+        nearly always failed before writing (an access check, a validation), which the
+        connection's change count shows, and then there is nothing to undo. Only a write that
+        fails after writing sends the batch back: rolled back whole and run again with a
+        savepoint per write. Nothing of the first run was answered, and every write is run
+        again from its arguments, as after a storage failure."""
         if len(batch) == 1:
             self._run_alone(batch[0])
             return
-        committing = False
-        try:
-            with self.db.atomic():
-                for item in batch:
-                    try:
-                        item.result = self._in_savepoint(item.fn, item.resolved_args())
-                    except (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError):
-                        raise
-                    except Exception as error:  # this write's own failure: its savepoint is gone
-                        item.error = self._mapped(error)
-                committing = True
-        except Exception as error:
-            if committing and is_postgres(self.db):
-                failure = self._mapped(error)
-                for item in batch:
-                    item.result, item.error = None, failure
-            else:
+        savepoints = is_postgres(self.db)
+        while True:
+            committing = False
+            try:
+                with self.db.atomic():
+                    for item in batch:
+                        try:
+                            if savepoints:
+                                item.result = self._in_savepoint(item.fn, item.resolved_args())
+                            else:
+                                item.result = self._undoable(item.fn, item.resolved_args())
+                        except (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError,
+                                _WroteThenFailed):
+                            raise
+                        except Exception as error:  # this write's own failure, with nothing to undo
+                            item.error = self._mapped(error)
+                    committing = True
+            except _WroteThenFailed:  # rolled back: again, with savepoints
                 for item in batch:
                     item.result = item.error = None
-                    self._run_alone(item)
+                savepoints = True
+                continue
+            except Exception as error:
+                if committing and is_postgres(self.db):
+                    failure = self._mapped(error)
+                    for item in batch:
+                        item.result, item.error = None, failure
+                else:
+                    for item in batch:
+                        item.result = item.error = None
+                        self._run_alone(item)
+            break
         for item in batch:
             item.done = True
+
+    def _undoable(self, fn, args):
+        """fn(*args) in the batch's transaction without a savepoint (SQLite): should it fail
+        after changing a row (the count includes triggers' changes; a failed statement's own
+        are undone by SQLite already), _WroteThenFailed asks for the batch to run again."""
+        connection = self.db.connection()
+        changes = connection.total_changes
+        try:
+            return fn(*args)
+        except (peewee.OperationalError, peewee.InterfaceError, sqlite3.OperationalError):
+            raise
+        except Exception as error:
+            if connection.total_changes != changes:
+                raise _WroteThenFailed() from error
+            raise
 
     def _in_savepoint(self, fn, args):
         """fn(*args) in a savepoint of the batch's transaction, rolled back if it raises. Its
