@@ -84,3 +84,43 @@ async def test_a_write_that_fails_after_writing_rolls_back_alone(api, hub):
             assert result["content"] == f"w {n}"
     stored = {post.content for post in Post.select().where(Post.channel_id == channel)}
     assert stored == {f"w {n}" for n in range(15) if n % 3}
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_batch_run_again_after_a_late_failure_keeps_seqs_gapless_and_in_order(api, hub, ws_connect):
+    """On SQLite a batch runs without savepoints until a write fails after writing; it is then
+    run again with them. What was written the first time is gone: the survivors' seqs follow
+    one another, their events arrive in that order, and the failed writes left no entry in the
+    activity log."""
+    org = await api.register()
+    channel = await org.channel_id()
+    identity = owner_identity(org)
+    watcher, _ = await open_ws(ws_connect, org.token)
+    await subscribe(watcher, channel)
+
+    def write(n):
+        if n == 5:  # fails before writing anything: nothing to undo
+            raise LookupError("write 5 fails first")
+        post, events = posts.create(identity, {"channel_id": channel, "content": f"late {n}", "type": "update"})
+        if n in (3, 7):
+            raise ValueError(f"write {n} fails after its insert")
+        return post, events
+
+    results = await asyncio.gather(*(hub.write(write, n) for n in range(12)), return_exceptions=True)
+    survivors = [result for n, result in enumerate(results) if n not in (3, 5, 7)]
+    assert isinstance(results[3], ValueError) and isinstance(results[7], ValueError)
+    assert isinstance(results[5], LookupError)
+    assert [post["content"] for post in survivors] == [f"late {n}" for n in range(12) if n not in (3, 5, 7)]
+    seqs = [post["seq"] for post in survivors]
+    assert seqs == list(range(seqs[0], seqs[0] + len(survivors)))
+    sentinel = await org.post("after the late failures")
+    frames = []
+    while True:
+        frame = await watcher.expect("post.created")
+        if frame["data"]["id"] == sentinel["id"]:
+            break
+        frames.append(frame)
+    assert [frame["seq"] for frame in frames] == seqs
+    _, log = await api.call("GET", f"{API}/activity?action=post.created&limit=100", token=org.token)
+    logged = {entry["resource_id"] for entry in log["data"]}
+    assert logged == {post["id"] for post in survivors} | {sentinel["id"]}
