@@ -89,7 +89,8 @@ def access_channel_as_member(identity, channel_ref, what="channel"):
     if row is None:
         raise NotFound(what)
     fields = Channel._meta.fields
-    channel = model_from_row(Channel, {name: fields[name].python_value(value) for name, value in zip(Channel.FIELDS, row)})
+    channel = model_from_row(Channel, {name: fields[name].python_value(value)
+                                       for name, value in zip(Channel.FIELDS, row)})
     member = bool(row[-1])
     if is_private(channel.type) and not member:
         raise NotFound(what)
