@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from ulid import ULID
 
 from agenthq.clock import iso, now_iso
-from agenthq.models.ids import encode, new_id
+from agenthq.models.ids import encode, new_id, new_ids
 
 
 def test_encoding_is_the_ulid_one():
@@ -59,3 +59,13 @@ def test_now_iso_is_the_wire_form_of_now():
         after = iso(datetime.now(timezone.utc))
         assert before <= stamp <= after
     assert len(stamp) == len("2026-01-01T00:00:00.000Z") and stamp.endswith("Z")
+
+
+def test_ids_made_in_blocks_and_alone_interleave_in_order():
+    made = []
+    for size in (1, 7, 300, 2, 50):
+        made.extend(new_ids(size))
+        made.append(new_id())
+    assert made == sorted(made) and len(set(made)) == len(made)
+    for made_id in made:
+        assert str(ULID.from_str(made_id)) == made_id
