@@ -1,13 +1,15 @@
 """The HTTP server with the limits production servers set (docs/security.md): header, body and
 idle timeouts; a body cap per route, refused before the body is read; a cap on connections per
 client address that have not authenticated; accept() paused, not spun, when out of file
-descriptors; RLIMIT_NOFILE raised at start."""
+descriptors; WebSocket upgrades admitted a few milliseconds' worth per loop turn, so that a
+connect storm cannot hold the loop; RLIMIT_NOFILE raised at start."""
 
 import collections
 import errno
 import json
 import logging
 import resource
+import time
 
 import tornado.httpserver
 import tornado.httputil
@@ -22,6 +24,12 @@ log = logging.getLogger("agenthq")
 ACCEPT_RETRY_SECONDS = 1.0
 # Connections accepted per wake-up, as Tornado does, so that a burst does not starve the loop.
 ACCEPT_BATCH = 128
+# CPU time per loop turn spent starting WebSocket upgrades (Tornado's handler, the session's
+# authentication, the `connected` frame: about a millisecond each here). Everything else the
+# loop has to do (a /health, a post, frames of open sockets) waits at most one such slice
+# plus its own work, however many sockets are opening; upgrades past it wait for the next turn.
+UPGRADE_SLICE_SECONDS = 0.005
+WS_PATH = "/ws"
 
 
 def make_server(app, config):
@@ -70,6 +78,7 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
         self.config = config
         self.unauthenticated = collections.Counter()  # address -> connections not yet authenticated
         self._states = {}  # IOStream -> _Connection
+        self.upgrades = _Admission(UPGRADE_SLICE_SECONDS)
 
     # Accepting -----------------------------------------------------------------------------
 
@@ -99,7 +108,7 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
         delegate = super().start_request(server_conn, request_conn)
         state = self._states.get(server_conn.stream)
         request_conn.context.agenthq_limits = state
-        return _BodyGuard(delegate, request_conn, self.config, state)
+        return _BodyGuard(delegate, request_conn, self.config, state, self.upgrades)
 
 
 class _Connection:
@@ -131,16 +140,20 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
     cap with 413 as soon as the cap is known to be passed (from Content-Length, or as a chunked
     body streams in), so no route buffers more than its cap."""
 
-    def __init__(self, delegate, connection, config, state):
+    def __init__(self, delegate, connection, config, state, upgrades):
         self.delegate, self.connection, self.config, self.state = delegate, connection, config, state
+        self.upgrades = upgrades
         self.limit = None
         self.received = 0
         self.refused = False
+        self.upgrade = False  # a /ws request: its handler starts when _Admission says
+        self.gone = False
 
     def headers_received(self, start_line, headers):
         if self.state is not None:
             self.state.cancel_timer()
         self.limit = body_limit(self.config, start_line.path)
+        self.upgrade = start_line.path.split("?", 1)[0] == WS_PATH
         length = headers.get("Content-Length", "")
         declared = int(length) if length.isdigit() else 0
         if declared > self.limit:
@@ -161,10 +174,24 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
         return self.delegate.data_received(chunk)
 
     def finish(self):
-        if not self.refused:
+        if self.refused:
+            return
+        if self.upgrade:
+            # Waiting in line is the socket's time, not the address's: a fleet behind one NAT
+            # opening hundreds of sockets at once must not meet the cap because the hub made
+            # them wait (a WebSocket has its own auth timeout once open).
+            if self.state is not None:
+                self.state.release()
+            self.upgrades.add(self._start)
+            return
+        self.delegate.finish()
+
+    def _start(self):
+        if not self.gone:
             self.delegate.finish()
 
     def on_connection_close(self):
+        self.gone = True
         if not self.refused:
             self.delegate.on_connection_close()
 
@@ -183,6 +210,40 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
             body,
         )
         self.connection.finish()
+
+
+class _Admission:
+    """WebSocket upgrades waiting to start, in arrival order: each loop turn starts as many as
+    fit in `slice_seconds` (at least one), then yields. A storm of sockets opening is served at
+    the same rate, in turns short enough that the loop keeps answering everyone else; nobody is
+    refused, the last in line just waits a few turns longer."""
+
+    def __init__(self, slice_seconds):
+        self.slice = slice_seconds
+        self.waiting = collections.deque()
+        self.scheduled = False
+
+    def add(self, start):
+        self.waiting.append(start)
+        if not self.scheduled:
+            self.scheduled = True
+            IOLoop.current().add_callback(self._turn)
+
+    def _turn(self):
+        waiting, clock = self.waiting, time.perf_counter
+        deadline = clock() + self.slice
+        while waiting:
+            start = waiting.popleft()
+            try:
+                start()
+            except Exception:  # one bad upgrade must not stall those behind it
+                log.exception("error starting a WebSocket upgrade")
+            if clock() >= deadline:
+                break
+        if waiting:
+            IOLoop.current().add_callback(self._turn)  # the next turn: after what is ready now
+        else:
+            self.scheduled = False
 
 
 def _refuse(stream):
