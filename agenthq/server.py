@@ -20,10 +20,16 @@ DRAIN_SECONDS = 10
 # Python's cyclic collector runs a young collection every 700 net new objects and a full one
 # each time the heap grows by a quarter: while 10,000 sockets open, that was a dozen full passes
 # over the growing heap, up to half a second each with the loop stopped, and ~40 % of the CPU
-# (bench/storm.py). Young collections every 20,000 cost a few ms each, the middle generation
-# stays under 100,000 objects, and full passes come ~30 times less often; the quarter rule
-# (a full pass only once a quarter of the heap is new since the last) still holds.
-GC_THRESHOLDS = (20_000, 5, 20)
+# (bench/storm.py). Here the youngest generation is collected every 10,000 new objects (a few
+# ms), the middle one every 3 of those (it stays under ~40,000 objects: ~30 ms), and a full
+# pass needs 100 middle ones besides the quarter rule, so a storm of 10,000 sockets sees none
+# or one. Garbage in cycles waits longer for a full pass: memory, for the loop's latency.
+GC_THRESHOLDS = (10_000, 3, 100)
+# Connections the kernel completes before the hub accepts them. Tornado's 128 overflowed while
+# a fleet of agents reconnected, and past it the kernel drops SYNs: a client (or a health
+# check) then waits for its SYN's retransmission, 1 s and more. The kernel caps it at
+# net.core.somaxconn.
+LISTEN_BACKLOG = 1024
 
 
 async def serve(config, on_ready=None, sockets=None):
@@ -38,7 +44,7 @@ async def serve(config, on_ready=None, sockets=None):
     _tune_gc()
     server = make_server(app, config)
     announce = sockets is None
-    sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host)
+    sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host, backlog=LISTEN_BACKLOG)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
     if announce:
@@ -92,7 +98,7 @@ def run(config, on_ready=None):
         raise SystemExit(problem)
     # Bound once, before forking: every worker accepts on the same listening socket and the
     # kernel hands each new connection to one of them.
-    sockets = tornado.netutil.bind_sockets(config.port, config.host)
+    sockets = tornado.netutil.bind_sockets(config.port, config.host, backlog=LISTEN_BACKLOG)
     port = sockets[0].getsockname()[1]
     print(f"AgentHQ serving on http://{config.host}:{port} with {config.workers} workers "
           f"(database {_shown(config.db)})", flush=True)
