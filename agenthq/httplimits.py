@@ -23,8 +23,11 @@ log = logging.getLogger("agenthq")
 # When accept() fails for want of descriptors, retrying at once spins the loop and floods the
 # log; asyncio's own servers wait a second too.
 ACCEPT_RETRY_SECONDS = 1.0
-# Connections accepted per wake-up, as Tornado does, so that a burst does not starve the loop.
-ACCEPT_BATCH = 128
+# Connections accepted per wake-up. Tornado takes 128; each costs a few hundred microseconds
+# once its request is read (the next turn), so 128 at once made one long turn of a storm.
+# Accepting stays ahead of what the hub serves at 32 a turn (several thousand a second),
+# so the backlog, where a health check's connection would wait, stays short.
+ACCEPT_BATCH = 32
 # CPU time per loop turn spent starting WebSocket upgrades (Tornado's handler, the session's
 # authentication, the `connected` frame: about a millisecond each here). Everything else the
 # loop has to do (a /health, a post, frames of open sockets) waits at most one such slice
