@@ -1,8 +1,8 @@
 """The HTTP server with the limits production servers set (docs/security.md): header, body and
 idle timeouts; a body cap per route, refused before the body is read; a cap on connections per
 client address that have not authenticated; accept() paused, not spun, when out of file
-descriptors; WebSocket upgrades admitted a few milliseconds' worth per loop turn, so that a
-connect storm cannot hold the loop; RLIMIT_NOFILE raised at start."""
+descriptors; WebSocket upgrades admitted a few per loop turn, so that a connect storm cannot
+hold the loop; RLIMIT_NOFILE raised at start."""
 
 import asyncio
 import collections
@@ -10,7 +10,6 @@ import errno
 import json
 import logging
 import resource
-import time
 
 import tornado.httpserver
 import tornado.httputil
@@ -28,11 +27,14 @@ ACCEPT_RETRY_SECONDS = 1.0
 # Accepting stays ahead of what the hub serves at 32 a turn (several thousand a second),
 # so the backlog, where a health check's connection would wait, stays short.
 ACCEPT_BATCH = 32
-# CPU time per loop turn spent starting WebSocket upgrades (Tornado's handler, the session's
-# authentication, the `connected` frame: about a millisecond each here). Everything else the
-# loop has to do (a /health, a post, frames of open sockets) waits at most one such slice
-# plus its own work, however many sockets are opening; upgrades past it wait for the next turn.
-UPGRADE_SLICE_SECONDS = 0.005
+# WebSocket upgrades started per loop turn. Starting one here only creates its handler: its
+# work (Tornado's handler, the session's authentication, the `connected` frame: a few hundred
+# microseconds each on a slow core) runs as a task in the next turn, so a count bounds that
+# turn and a clock here could not. Everything else the loop has to do (a /health, a post, the
+# frames of open sockets) waits at most one such batch besides its own work, however many
+# sockets are opening; upgrades past it wait for the next turn, which comes at once when the
+# loop has nothing else to do.
+UPGRADES_PER_TURN = 16
 WS_PATH = "/ws"
 
 
@@ -82,7 +84,7 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
         self.config = config
         self.unauthenticated = collections.Counter()  # address -> connections not yet authenticated
         self._states = {}  # IOStream -> _Connection
-        self.upgrades = _Admission(UPGRADE_SLICE_SECONDS)
+        self.upgrades = _Admission(UPGRADES_PER_TURN)
 
     # Accepting -----------------------------------------------------------------------------
 
@@ -219,13 +221,13 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
 
 
 class _Admission:
-    """WebSocket upgrades waiting to start, in arrival order: each loop turn starts as many as
-    fit in `slice_seconds` (at least one), then yields. A storm of sockets opening is served at
-    the same rate, in turns short enough that the loop keeps answering everyone else; nobody is
+    """WebSocket upgrades waiting to start, in arrival order: each loop turn starts at most
+    `per_turn` of them, then yields. A storm of sockets opening is served at much the same
+    rate, in turns short enough that the loop keeps answering everyone else; nobody is
     refused, the last in line just waits a few turns longer."""
 
-    def __init__(self, slice_seconds):
-        self.slice = slice_seconds
+    def __init__(self, per_turn):
+        self.per_turn = per_turn
         self.waiting = collections.deque()
         self.scheduled = False
 
@@ -236,16 +238,13 @@ class _Admission:
             IOLoop.current().add_callback(self._turn)
 
     def _turn(self):
-        waiting, clock = self.waiting, time.perf_counter
-        deadline = clock() + self.slice
-        while waiting:
+        waiting = self.waiting
+        for _ in range(min(self.per_turn, len(waiting))):
             start = waiting.popleft()
             try:
                 start()
             except Exception:  # one bad upgrade must not stall those behind it
                 log.exception("error starting a WebSocket upgrade")
-            if clock() >= deadline:
-                break
         if waiting:
             IOLoop.current().add_callback(self._turn)  # the next turn: after what is ready now
         else:
