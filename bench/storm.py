@@ -31,7 +31,7 @@ class HealthProbe(threading.Thread):
     def __init__(self, port, every=0.02, fresh=False):
         super().__init__(daemon=True)
         self.port, self.every, self.fresh = port, every, fresh
-        self.times, self.failures = [], 0
+        self.times, self.failures, self.errors = [], 0, []
         self.done = threading.Event()
 
     def run(self):
@@ -43,8 +43,9 @@ class HealthProbe(threading.Thread):
                 connection.request("GET", "/health", headers=headers)
                 connection.getresponse().read()
                 self.times.append(time.perf_counter() - started)
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as error:
                 self.failures += 1
+                self.errors.append(repr(error))
                 connection.close()
             if self.fresh:
                 connection.close()
