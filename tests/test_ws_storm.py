@@ -71,3 +71,34 @@ async def test_health_answers_during_a_storm_and_every_socket_arrives(api, ws_co
         await ws.send({"type": "heartbeat"})
     for ws in opened:
         assert (await ws.expect("heartbeat_ack"))["type"] == "heartbeat_ack"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_sockets_opening_together_keep_each_agents_own_transition(api, ws_connect):
+    """Sockets of several agents opening together (their presence written in one batch, or a
+    few, whichever way the arrivals fall): an offline agent goes online (one event, its socket's
+    connected seq before it), a busy agent stays busy (no event), an online agent only has its
+    heartbeat renewed (no event), and a deleted agent's key is refused and changes nothing."""
+    org, watch = await watcher(api, ws_connect)
+    (offline, offline_key), (busy, busy_key), (online, online_key), (gone, gone_key) = [
+        await org.agent(name) for name in ("offline", "busy", "online", "gone")]
+    await api.ok("POST", f"/api/v1/agents/{busy['id']}/heartbeat", {"status": "busy"}, token=busy_key)
+    await api.ok("POST", f"/api/v1/agents/{online['id']}/heartbeat", {}, token=online_key)
+    for agent in (busy, online):
+        await next_frame(watch, lambda f, a=agent: f["type"] == "agent.online" and f["data"]["id"] == a["id"])
+    await api.ok("DELETE", f"/api/v1/agents/{gone['id']}", token=org.token)
+
+    keys = [offline_key, busy_key, online_key] * 5 + [gone_key] * 3
+    clients = await asyncio.gather(*(ws_connect(token=key) for key in keys))
+    firsts = await asyncio.gather(*(client.recv() for client in clients))
+    assert [f["type"] for f in firsts[:15]] == ["connected"] * 15
+    assert all(f["type"] == "error" and f["data"]["reason"] == "INVALID_API_KEY" for f in firsts[15:])
+
+    came = await next_frame(watch, lambda f: f["type"] == "agent.online")
+    assert came["data"]["id"] == offline["id"] and came["data"]["status"] == "online"
+    await sentinel(org, watch)
+    presence_frames = [f for f in watch.frames if f["type"] in ("agent.online", "agent.offline", "agent.updated")]
+    assert [f["data"]["id"] for f in presence_frames[2:]] == [offline["id"]]
+    statuses = {a["id"]: s["status"] for a in (offline, busy, online)
+                for s in [await api.ok("GET", f"/api/v1/agents/{a['id']}", token=org.token)]}
+    assert statuses == {offline["id"]: "online", busy["id"]: "busy", online["id"]: "online"}
