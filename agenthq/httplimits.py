@@ -1,40 +1,22 @@
 """The HTTP server with the limits production servers set (docs/security.md): header, body and
 idle timeouts; a body cap per route, refused before the body is read; a cap on connections per
-client address that have not authenticated; accept() paused, not spun, when out of file
-descriptors; WebSocket upgrades admitted a few per loop turn, so that a connect storm cannot
-hold the loop; RLIMIT_NOFILE raised at start."""
+client address that have not authenticated; RLIMIT_NOFILE raised at start. How fast new
+connections are taken in (accept batches, upgrades per loop turn) is agenthq/intake.py."""
 
 import asyncio
 import collections
-import errno
 import json
 import logging
 import resource
 
 import tornado.httpserver
 import tornado.httputil
-from tornado.ioloop import IOLoop
 
 from .errors import PayloadTooLarge, RateLimited, error_body
+from .intake import UPGRADES_PER_TURN, Acceptor, Admission
 
 log = logging.getLogger("agenthq")
 
-# When accept() fails for want of descriptors, retrying at once spins the loop and floods the
-# log; asyncio's own servers wait a second too.
-ACCEPT_RETRY_SECONDS = 1.0
-# Connections accepted per wake-up. Tornado takes 128; each costs a few hundred microseconds
-# once its request is read (the next turn), so 128 at once made one long turn of a storm.
-# Accepting stays ahead of what the hub serves at 32 a turn (several thousand a second),
-# so the backlog, where a health check's connection would wait, stays short.
-ACCEPT_BATCH = 32
-# WebSocket upgrades started per loop turn. Starting one here only creates its handler: its
-# work (Tornado's handler, the session's authentication, the `connected` frame: a few hundred
-# microseconds each on a slow core) runs as a task in the next turn, so a count bounds that
-# turn and a clock here could not. Everything else the loop has to do (a /health, a post, the
-# frames of open sockets) waits at most one such batch besides its own work, however many
-# sockets are opening; upgrades past it wait for the next turn, which comes at once when the
-# loop has nothing else to do.
-UPGRADES_PER_TURN = 16
 WS_PATH = "/ws"
 
 
@@ -84,14 +66,14 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
         self.config = config
         self.unauthenticated = collections.Counter()  # address -> connections not yet authenticated
         self._states = {}  # IOStream -> _Connection
-        self.upgrades = _Admission(UPGRADES_PER_TURN)
+        self.upgrades = Admission(UPGRADES_PER_TURN)
 
     # Accepting -----------------------------------------------------------------------------
 
     def add_sockets(self, sockets):
         for sock in sockets:
             self._sockets[sock.fileno()] = sock
-            self._handlers[sock.fileno()] = _Acceptor(sock, self._handle_connection).remove
+            self._handlers[sock.fileno()] = Acceptor(sock, self._handle_connection).remove
 
     def handle_stream(self, stream, address):
         host = address[0] if isinstance(address, tuple) and address else str(address)
@@ -220,37 +202,6 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
         self.connection.finish()
 
 
-class _Admission:
-    """WebSocket upgrades waiting to start, in arrival order: each loop turn starts at most
-    `per_turn` of them, then yields. A storm of sockets opening is served at much the same
-    rate, in turns short enough that the loop keeps answering everyone else; nobody is
-    refused, the last in line just waits a few turns longer."""
-
-    def __init__(self, per_turn):
-        self.per_turn = per_turn
-        self.waiting = collections.deque()
-        self.scheduled = False
-
-    def add(self, start):
-        self.waiting.append(start)
-        if not self.scheduled:
-            self.scheduled = True
-            IOLoop.current().add_callback(self._turn)
-
-    def _turn(self):
-        waiting = self.waiting
-        for _ in range(min(self.per_turn, len(waiting))):
-            start = waiting.popleft()
-            try:
-                start()
-            except Exception:  # one bad upgrade must not stall those behind it
-                log.exception("error starting a WebSocket upgrade")
-        if waiting:
-            IOLoop.current().add_callback(self._turn)  # the next turn: after what is ready now
-        else:
-            self.scheduled = False
-
-
 def _refuse(stream):
     """Too many unauthenticated connections from this address: say so and close, before
     reading anything, so the refusal costs a descriptor for one write."""
@@ -269,51 +220,6 @@ def _refuse(stream):
         stream.write(head + body).add_done_callback(close)
     except Exception:  # the peer is already gone
         stream.close()
-
-
-class _Acceptor:
-    """Tornado's accept handler, plus what it lacks: on EMFILE/ENFILE (no descriptor left) it
-    stops accepting for a second and logs once, instead of failing on every loop turn."""
-
-    def __init__(self, sock, callback):
-        self.sock, self.callback = sock, callback
-        self.loop = IOLoop.current()
-        self.removed = False
-        self.paused = None
-        self.loop.add_handler(sock, self._accept, IOLoop.READ)
-
-    def _accept(self, fd, events):
-        for _ in range(ACCEPT_BATCH):
-            if self.removed or self.paused is not None:
-                return
-            try:
-                connection, address = self.sock.accept()
-            except BlockingIOError:
-                return
-            except ConnectionAbortedError:
-                continue
-            except OSError as error:
-                if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    raise
-                log.warning("out of file descriptors (%s): not accepting connections for %.0f s",
-                            error.strerror, ACCEPT_RETRY_SECONDS)
-                self.loop.remove_handler(self.sock)
-                self.paused = self.loop.call_later(ACCEPT_RETRY_SECONDS, self._resume)
-                return
-            self.callback(connection, address)
-
-    def _resume(self):
-        self.paused = None
-        if not self.removed:
-            self.loop.add_handler(self.sock, self._accept, IOLoop.READ)
-
-    def remove(self):
-        if self.paused is not None:
-            self.loop.remove_timeout(self.paused)
-            self.paused = None
-        elif not self.removed:
-            self.loop.remove_handler(self.sock)
-        self.removed = True
 
 
 def raise_open_files_limit():
