@@ -4,7 +4,7 @@ agent.offline fire once per transition. upkeep.py decides when these run."""
 
 from .. import eventlog, events as event_data
 from ..clock import iso_ago, now_iso
-from ..models import Agent
+from ..models import Agent, next_seq
 from .agents import set_status
 
 # Ids per statement: far below any database's limit on parameters.
@@ -46,7 +46,10 @@ def connected_many(agent_ids):
         agent = went_online.get(agent_id)
         if agent is not None:
             by_org.setdefault(agent.org_id, []).append(event_data.agent_event("agent.online", agent.to_dict()))
-    found = [event for drafts in by_org.values() for event in eventlog.record_many(drafts)]
+    found = []
+    for org_id, drafts in by_org.items():
+        last = next_seq(org_id, len(drafts))  # one block of seqs per organization
+        found += [eventlog.record(draft, last - len(drafts) + 1 + i) for i, draft in enumerate(drafts)]
     for agent_id in left:
         found += connected(agent_id)[1]
     return None, found
