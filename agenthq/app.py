@@ -33,6 +33,9 @@ def make_app(config, hub=None):
     hub = hub or Hub(config)
     routes = [
         *base.routes,
+        # Tornado tries the rules in order: /ws near the front spares each socket of a
+        # connect storm ~80 regex tries (~20 µs); no other rule matches /ws.
+        *ws.routes,
         *accounts.routes,
         *org.routes,
         *agents.routes,
@@ -49,7 +52,6 @@ def make_app(config, hub=None):
         *hooks.routes,
         *webhooks.routes,
         *openapi.routes,
-        *ws.routes,
         *pages.routes,
     ]
     return tornado.web.Application(

@@ -1,27 +1,23 @@
 """The HTTP server with the limits production servers set (docs/security.md): header, body and
 idle timeouts; a body cap per route, refused before the body is read; a cap on connections per
-client address that have not authenticated; accept() paused, not spun, when out of file
-descriptors; RLIMIT_NOFILE raised at start."""
+client address that have not authenticated; RLIMIT_NOFILE raised at start. How fast new
+connections are taken in (accept batches, upgrades per loop turn) is agenthq/intake.py."""
 
+import asyncio
 import collections
-import errno
 import json
 import logging
 import resource
 
 import tornado.httpserver
 import tornado.httputil
-from tornado.ioloop import IOLoop
 
 from .errors import PayloadTooLarge, RateLimited, error_body
+from .intake import UPGRADES_PER_TURN, Acceptor, Admission
 
 log = logging.getLogger("agenthq")
 
-# When accept() fails for want of descriptors, retrying at once spins the loop and floods the
-# log; asyncio's own servers wait a second too.
-ACCEPT_RETRY_SECONDS = 1.0
-# Connections accepted per wake-up, as Tornado does, so that a burst does not starve the loop.
-ACCEPT_BATCH = 128
+WS_PATH = "/ws"
 
 
 def make_server(app, config):
@@ -70,13 +66,14 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
         self.config = config
         self.unauthenticated = collections.Counter()  # address -> connections not yet authenticated
         self._states = {}  # IOStream -> _Connection
+        self.upgrades = Admission(UPGRADES_PER_TURN)
 
     # Accepting -----------------------------------------------------------------------------
 
     def add_sockets(self, sockets):
         for sock in sockets:
             self._sockets[sock.fileno()] = sock
-            self._handlers[sock.fileno()] = _Acceptor(sock, self._handle_connection).remove
+            self._handlers[sock.fileno()] = Acceptor(sock, self._handle_connection).remove
 
     def handle_stream(self, stream, address):
         host = address[0] if isinstance(address, tuple) and address else str(address)
@@ -99,7 +96,7 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
         delegate = super().start_request(server_conn, request_conn)
         state = self._states.get(server_conn.stream)
         request_conn.context.agenthq_limits = state
-        return _BodyGuard(delegate, request_conn, self.config, state)
+        return _BodyGuard(delegate, request_conn, self.config, state, self.upgrades)
 
 
 class _Connection:
@@ -110,7 +107,9 @@ class _Connection:
         self.server, self.host = server, host
         self.counted = True
         server.unauthenticated[host] += 1
-        self.timer = IOLoop.current().call_later(server.config.header_timeout, stream.close)
+        # asyncio's own timer: Tornado's call_later wraps it in two more calls and a partial,
+        # once per connection, and a storm opens thousands.
+        self.timer = asyncio.get_running_loop().call_later(server.config.header_timeout, stream.close)
 
     def release(self):
         if self.counted:
@@ -122,7 +121,7 @@ class _Connection:
 
     def cancel_timer(self):
         if self.timer is not None:
-            IOLoop.current().remove_timeout(self.timer)
+            self.timer.cancel()
             self.timer = None
 
 
@@ -131,16 +130,20 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
     cap with 413 as soon as the cap is known to be passed (from Content-Length, or as a chunked
     body streams in), so no route buffers more than its cap."""
 
-    def __init__(self, delegate, connection, config, state):
+    def __init__(self, delegate, connection, config, state, upgrades):
         self.delegate, self.connection, self.config, self.state = delegate, connection, config, state
+        self.upgrades = upgrades
         self.limit = None
         self.received = 0
         self.refused = False
+        self.upgrade = False  # a /ws request: its handler starts when _Admission says
+        self.gone = False
 
     def headers_received(self, start_line, headers):
         if self.state is not None:
             self.state.cancel_timer()
         self.limit = body_limit(self.config, start_line.path)
+        self.upgrade = start_line.path.split("?", 1)[0] == WS_PATH
         length = headers.get("Content-Length", "")
         declared = int(length) if length.isdigit() else 0
         if declared > self.limit:
@@ -161,10 +164,24 @@ class _BodyGuard(tornado.httputil.HTTPMessageDelegate):
         return self.delegate.data_received(chunk)
 
     def finish(self):
-        if not self.refused:
+        if self.refused:
+            return
+        if self.upgrade:
+            # Waiting in line is the socket's time, not the address's: a fleet behind one NAT
+            # opening hundreds of sockets at once must not meet the cap because the hub made
+            # them wait (a WebSocket has its own auth timeout once open).
+            if self.state is not None:
+                self.state.release()
+            self.upgrades.add(self._start)
+            return
+        self.delegate.finish()
+
+    def _start(self):
+        if not self.gone:
             self.delegate.finish()
 
     def on_connection_close(self):
+        self.gone = True
         if not self.refused:
             self.delegate.on_connection_close()
 
@@ -203,51 +220,6 @@ def _refuse(stream):
         stream.write(head + body).add_done_callback(close)
     except Exception:  # the peer is already gone
         stream.close()
-
-
-class _Acceptor:
-    """Tornado's accept handler, plus what it lacks: on EMFILE/ENFILE (no descriptor left) it
-    stops accepting for a second and logs once, instead of failing on every loop turn."""
-
-    def __init__(self, sock, callback):
-        self.sock, self.callback = sock, callback
-        self.loop = IOLoop.current()
-        self.removed = False
-        self.paused = None
-        self.loop.add_handler(sock, self._accept, IOLoop.READ)
-
-    def _accept(self, fd, events):
-        for _ in range(ACCEPT_BATCH):
-            if self.removed or self.paused is not None:
-                return
-            try:
-                connection, address = self.sock.accept()
-            except BlockingIOError:
-                return
-            except ConnectionAbortedError:
-                continue
-            except OSError as error:
-                if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    raise
-                log.warning("out of file descriptors (%s): not accepting connections for %.0f s",
-                            error.strerror, ACCEPT_RETRY_SECONDS)
-                self.loop.remove_handler(self.sock)
-                self.paused = self.loop.call_later(ACCEPT_RETRY_SECONDS, self._resume)
-                return
-            self.callback(connection, address)
-
-    def _resume(self):
-        self.paused = None
-        if not self.removed:
-            self.loop.add_handler(self.sock, self._accept, IOLoop.READ)
-
-    def remove(self):
-        if self.paused is not None:
-            self.loop.remove_timeout(self.paused)
-            self.paused = None
-        elif not self.removed:
-            self.loop.remove_handler(self.sock)
-        self.removed = True
 
 
 def raise_open_files_limit():

@@ -2,8 +2,11 @@
 in-flight requests finish, sockets close with 1001, the database closes."""
 
 import asyncio
+import gc
 import logging
+import math
 import os
+import selectors
 import signal
 import sys
 import time
@@ -16,6 +19,59 @@ from .httplimits import make_server, raise_open_files_limit
 log = logging.getLogger("agenthq")
 
 DRAIN_SECONDS = 10
+# Python's cyclic collector runs a young collection every 700 net new objects and a full one
+# each time the heap grows by a quarter: while 10,000 sockets open, that was a dozen full passes
+# over the growing heap, up to half a second each with the loop stopped, and ~40 % of the CPU
+# (bench/storm.py). Here the youngest generation is collected every 10,000 new objects (a few
+# ms), the middle one every 3 of those (it stays under ~40,000 objects: ~30 ms), and a full
+# pass needs 100 middle ones besides the quarter rule, so a storm of 10,000 sockets sees none
+# or one. Garbage in cycles waits longer for a full pass: memory, for the loop's latency.
+GC_THRESHOLDS = (10_000, 3, 100)
+# Connections the kernel completes before the hub accepts them. Tornado's 128 overflowed while
+# a fleet of agents reconnected, and past it the kernel drops SYNs: a client (or a health
+# check) then waits for its SYN's retransmission, 1 s and more. The kernel caps it at
+# net.core.somaxconn.
+LISTEN_BACKLOG = 1024
+# Ready sockets taken from epoll per loop turn. asyncio takes them all: when 10,000 clients
+# dropped at once (a network failure), one turn ran 10,000 closes (~0.5 s here) before anyone
+# else was answered. Epoll is level-triggered, so those past the cap come in the next turns,
+# in the order the kernel keeps.
+EVENTS_PER_TURN = 256
+
+
+class _CappedEpoll(selectors.EpollSelector):
+    """selectors.EpollSelector.select with at most EVENTS_PER_TURN events per call."""
+
+    def select(self, timeout=None):
+        if timeout is None:
+            timeout = -1
+        elif timeout <= 0:
+            timeout = 0
+        else:
+            timeout = math.ceil(timeout * 1e3) * 1e-3  # as the standard one: never wake early
+        ready = []
+        try:
+            events = self._selector.poll(timeout, min(max(len(self._fd_to_key), 1), EVENTS_PER_TURN))
+        except InterruptedError:
+            return ready
+        for fd, event in events:
+            key = self._key_from_fd(fd)
+            if key:
+                mask = (selectors.EVENT_WRITE if event & ~self._EVENT_READ else 0) | (
+                    selectors.EVENT_READ if event & ~self._EVENT_WRITE else 0)
+                ready.append((key, mask & key.events))
+        return ready
+
+
+def _new_loop():
+    if hasattr(selectors, "EpollSelector"):
+        return asyncio.SelectorEventLoop(_CappedEpoll())
+    return asyncio.new_event_loop()  # not Linux: the standard loop, uncapped
+
+
+def _run_serving(coroutine):
+    with asyncio.Runner(loop_factory=_new_loop) as runner:
+        runner.run(coroutine)
 
 
 async def serve(config, on_ready=None, sockets=None):
@@ -27,9 +83,10 @@ async def serve(config, on_ready=None, sockets=None):
     app = make_app(config)
     hub = app.settings["hub"]
     await hub.start()
+    _tune_gc()
     server = make_server(app, config)
     announce = sockets is None
-    sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host)
+    sockets = sockets or tornado.netutil.bind_sockets(config.port, config.host, backlog=LISTEN_BACKLOG)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
     if announce:
@@ -52,6 +109,15 @@ async def serve(config, on_ready=None, sockets=None):
     log.info("stopped")
 
 
+def _tune_gc():
+    """What exists once the hub has started (modules, the app, its routes: most of a fresh
+    process's objects) lives as long as the process: frozen out of every later collection,
+    which then scans only what requests and sockets made."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _shown(db):
     """The database for the log line, without a password in its URL."""
     scheme, sep, rest = db.partition("://")
@@ -65,7 +131,7 @@ def run(config, on_ready=None):
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     raise_open_files_limit()
     if config.workers <= 1:
-        asyncio.run(serve(config, on_ready))
+        _run_serving(serve(config, on_ready))
         return
     from .cluster import scale_out_problem  # with the scale-out drivers (agenthq[scale]) only
 
@@ -74,12 +140,12 @@ def run(config, on_ready=None):
         raise SystemExit(problem)
     # Bound once, before forking: every worker accepts on the same listening socket and the
     # kernel hands each new connection to one of them.
-    sockets = tornado.netutil.bind_sockets(config.port, config.host)
+    sockets = tornado.netutil.bind_sockets(config.port, config.host, backlog=LISTEN_BACKLOG)
     port = sockets[0].getsockname()[1]
     print(f"AgentHQ serving on http://{config.host}:{port} with {config.workers} workers "
           f"(database {_shown(config.db)})", flush=True)
     _fork_workers(config.workers)
-    asyncio.run(serve(config, sockets=sockets))
+    _run_serving(serve(config, sockets=sockets))
 
 
 def _fork_workers(count):
