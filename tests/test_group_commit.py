@@ -13,6 +13,16 @@ API = "/api/v1"
 MISSING = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
 
+async def posts_before(watcher, sentinel):
+    """The post.created frames the watcher gets before the sentinel post's."""
+    frames = []
+    while True:
+        frame = await watcher.expect("post.created")
+        if frame["data"]["id"] == sentinel["id"]:
+            return frames
+        frames.append(frame)
+
+
 @pytest.mark.gen_test(timeout=60)
 async def test_concurrent_posts_each_answered_failures_alone_events_in_seq_order(api, ws_connect):
     org = await api.register()
@@ -41,12 +51,7 @@ async def test_concurrent_posts_each_answered_failures_alone_events_in_seq_order
     assert seqs == list(range(seqs[0], seqs[0] + 32))
     sentinel = await org.post("after the burst")
 
-    frames = []
-    while True:
-        frame = await watcher.expect("post.created")
-        if frame["data"]["id"] == sentinel["id"]:
-            break
-        frames.append(frame)
+    frames = await posts_before(watcher, sentinel)
     assert [f["seq"] for f in frames] == seqs
     assert {f["data"]["id"]: f["data"] for f in frames} == {post["id"]: post for post in made}
     listed = await api.call("GET", f"{API}/posts?channel_id={channel}&limit=100", token=org.token)
@@ -114,12 +119,7 @@ async def test_a_batch_run_again_after_a_late_failure_keeps_seqs_gapless_and_in_
     seqs = [post["seq"] for post in survivors]
     assert seqs == list(range(seqs[0], seqs[0] + len(survivors)))
     sentinel = await org.post("after the late failures")
-    frames = []
-    while True:
-        frame = await watcher.expect("post.created")
-        if frame["data"]["id"] == sentinel["id"]:
-            break
-        frames.append(frame)
+    frames = await posts_before(watcher, sentinel)
     assert [frame["seq"] for frame in frames] == seqs
     _, log = await api.call("GET", f"{API}/activity?action=post.created&limit=100", token=org.token)
     logged = {entry["resource_id"] for entry in log["data"]}

@@ -14,7 +14,9 @@ from agenthq.events import CHANNEL, ORG, Event
 from agenthq.batches import GROUP_EVENTS
 from agenthq.realtime import Registry
 from agenthq.services import posts
-from tests.support import RawSocket, WsClient, bulk, eventually, nothing_more, open_ws, owner_identity, subscribe
+from tests.support import (
+    RawSocket, WsClient, bulk, eventually, fast_and_slow_readers, nothing_more, open_ws, owner_identity, subscribe,
+)
 
 
 def settings(**overrides):
@@ -136,11 +138,7 @@ async def test_a_resume_while_batches_go_out_gets_each_event_once_in_order(api, 
 async def test_a_slow_reader_is_cut_off_while_batches_go_out(config_overrides, api, ws_connect, hub, http_port):
     org = await api.register()
     general = await org.channel_id()
-    fast, _ = await open_ws(ws_connect, org.token)
-    await subscribe(fast, general)
-    slow = await RawSocket.connect(http_port, org.token)
-    await slow.send({"type": "subscribe", "channel": general})
-    await eventually(lambda: sum(general in hub.registry.subscriptions(c) for c in hub.registry.all_connections()) == 2)
+    fast, slow = await fast_and_slow_readers(org, ws_connect, hub, http_port)
     hub.registry.slice = 1
     batches = spy_on_batches(hub.registry)
     made = []

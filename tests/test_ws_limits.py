@@ -8,7 +8,7 @@ import pytest
 
 from agenthq.models import Channel, Event, database
 from tests.support import (
-    RawSocket, agent_status, bulk_posts, eventually, nothing_more, open_ws, subscribe,
+    RawSocket, agent_status, bulk_posts, eventually, fast_and_slow_readers, nothing_more, open_ws, subscribe,
 )
 
 
@@ -146,11 +146,7 @@ BIG = "x" * 20000
 async def test_slow_reader_is_closed_with_4008_and_others_keep_receiving(config_overrides, api, ws_connect, hub, http_port):
     org = await api.register()
     general = await org.channel_id()
-    fast, _ = await open_ws(ws_connect, org.token)
-    await subscribe(fast, general)
-    slow = await RawSocket.connect(http_port, org.token)
-    await slow.send({"type": "subscribe", "channel": general})
-    await eventually(lambda: sum(general in hub.registry.subscriptions(c) for c in hub.registry.all_connections()) == 2)
+    fast, slow = await fast_and_slow_readers(org, ws_connect, hub, http_port)
 
     made = []
     while not any(c._closed for c in hub.registry.all_connections()) and len(made) < 1000:

@@ -10,6 +10,7 @@ from tests.support.receiver import Receiver
 from tests.support.servers import Postgres, Redis, closed_port, free_port
 from tests.support.wait import eventually
 from tests.support.ws import (
+    fast_and_slow_readers,
     RawSocket,
     WsClient,
     agent_status,
@@ -24,5 +25,5 @@ from tests.support.ws import (
 __all__ = [
     "ROOT", "SERVING", "TEST_PASSWORD_COST", "Api", "ApiError", "HubProcess", "Org", "Postgres", "RawSocket", "Receiver",
     "Redis", "WsClient", "agent_status", "bulk", "bulk_posts", "check_envelope", "closed_port", "eventually", "free_port",
-    "nothing_more", "open_ws", "owner_identity", "post_from", "rest_call", "rest_ok", "subscribe",
+    "fast_and_slow_readers", "nothing_more", "open_ws", "owner_identity", "post_from", "rest_call", "rest_ok", "subscribe",
 ]

@@ -218,3 +218,17 @@ def _parse_frames(data):
         elif opcode == 0x9:
             pings += 1
     return frames, code, pings
+
+
+async def fast_and_slow_readers(org, ws_connect, hub, http_port):
+    """(fast, slow) subscribers of #general: a WsClient that reads, and a RawSocket that will
+    not, both registered in the hub's registry before this returns."""
+    from tests.support.wait import eventually
+
+    general = await org.channel_id()
+    fast, _ = await open_ws(ws_connect, org.token)
+    await subscribe(fast, general)
+    slow = await RawSocket.connect(http_port, org.token)
+    await slow.send({"type": "subscribe", "channel": general})
+    await eventually(lambda: sum(general in hub.registry.subscriptions(c) for c in hub.registry.all_connections()) == 2)
+    return fast, slow
