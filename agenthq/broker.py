@@ -225,7 +225,7 @@ class RedisBroker:
             self.on_lost()
 
     def _arrive(self, event):
-        if not self.registry.connections_of_org(event.org_id):
+        if not self.registry.has_connections_in(event.org_id):
             self.sequencer.forget(event.org_id)  # nobody here to hear it
             return
         # Held, not handed on, until a socket of the organization says where it starts
@@ -272,7 +272,7 @@ class RedisBroker:
         """Called by the hub's upkeep: an organization whose newest logged seq has stayed
         ahead of what this process handed on for a whole round lost a publish (a process
         died after its commit); read the rest from the log."""
-        orgs = [org for org in self.sequencer.started() if self.registry.connections_of_org(org)]
+        orgs = [org for org in self.sequencer.started() if self.registry.has_connections_in(org)]
         for org in [org for org in self.sequencer.started() if org not in orgs]:
             self.sequencer.forget(org)
         if not orgs or not self.available:

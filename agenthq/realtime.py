@@ -106,6 +106,10 @@ class Registry:
     def connections_of_org(self, org_id):
         return list(self._by_org.get(org_id, ()))
 
+    def has_connections_in(self, org_id):
+        """Without copying the set: the broker asks this for every event it hears."""
+        return bool(self._by_org.get(org_id))
+
     def all_connections(self):
         return [connection for connections in self._by_org.values() for connection in connections]
 
