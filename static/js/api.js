@@ -14,7 +14,16 @@ export class ApiError extends Error {
   }
 }
 
+// Set when the sign-out form is sent: the server ends the session and closes this page's socket
+// before the browser has left, and a reconnect meeting the ended session (401) must neither ask
+// for a token nor send the browser to sign-in with a `next` instead of the form's own landing.
+let leaving = false;
+document.addEventListener('submit', (event) => {
+  if (event.target.closest('form.signout')) leaving = true;
+});
+
 export function signIn() {
+  if (leaving) return;
   const next = location.pathname + location.search;
   location.assign('/signin?next=' + encodeURIComponent(next));
 }
@@ -23,6 +32,7 @@ export function signIn() {
 // is within a minute of expiry. A signed-out session (401) or a lost XSRF cookie (403) means
 // the page can no longer act for anyone: back to sign-in.
 export async function accessToken({ fresh = false } = {}) {
+  if (leaving) throw new ApiError(0, 'SIGNED_OUT', 'Signing out');
   if (!fresh && token && Date.now() < expiresAt - 60_000) return token;
   const response = await fetch('/ui/token', {
     method: 'POST',

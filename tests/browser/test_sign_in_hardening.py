@@ -18,6 +18,7 @@ OFFSITE = ["/%09/evil.example/", "/%0d%0a/evil.example/", "/%5Cevil.example/", "
 
 
 def test_sign_in_lands_on_the_hub_whatever_next_says(page, base):
+    page.allow_network_errors = True  # a token request in flight at each sign-out meets a 401
     person = sign_up(page, base)
     page.get_by_role("button", name="Sign out").click()
     host = urlsplit(base).netloc
@@ -54,3 +55,27 @@ def test_a_copied_session_cookie_dies_at_sign_out(page, base, browser):
         assert stolen.request.post(base + "/ui/token", headers={"X-XSRFToken": xsrf}).status == 401
     finally:
         thief.close()
+
+
+def test_sign_out_lands_on_sign_in_when_a_request_meets_the_ended_session(page, base):
+    # The page asks for a token (as it does on load and on every reconnect) while the sign-out
+    # form is sent: the token request meets the ended session (401) before the form's answer
+    # lands, and must not send the browser to /signin?next=... instead. The 401 itself is in
+    # the console by nature of the race.
+    page.allow_network_errors = True
+    sign_up(page, base)
+    held = []
+    page.route("**/ui/token", lambda route: held.append(route))
+    page.reload()
+    while not held:
+        page.wait_for_timeout(20)
+
+    def slow_answer(route):
+        answer = route.fetch(max_redirects=0)  # the session ends now, on the server
+        held[0].continue_()  # the page's token request meets the ended session
+        page.wait_for_timeout(1000)  # the page reacts to its 401 before the form's answer lands
+        route.fulfill(response=answer)
+
+    page.route("**/signout", slow_answer)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(base + "/signin")
