@@ -1,4 +1,5 @@
-"""The stored data, split by job: db (opening, pragmas, dialects), ids, tables (the models),
+"""The stored data, split by job: db (opening, pragmas, dialects), ids, fields (column types and
+the base model), tables, conversations, tasks and integrations (the models),
 schema (creation, migrations, signing secret) and fastpath (the hot SQL). Every name is
 re-exported here, so `from agenthq.models import Post` works as it always has."""
 

@@ -5,7 +5,7 @@ from peewee import BooleanField
 
 from ..clock import now_iso
 from .ids import new_id
-from .tables import BaseModel, StringField
+from .fields import BaseModel, StringField
 
 
 class Mention(BaseModel):

@@ -1,66 +1,17 @@
-"""The tables: one Peewee model per stored resource. Each lists its public fields in FIELDS,
-which to_dict() answers with and the OpenAPI document describes (agenthq/openapi/resources.py reads the
-field types below: an IdField is a ULID, a TimeField an ISO timestamp), so a field is added
-in one place.
+"""The core tables: one Peewee model per stored resource. Each lists its public fields in
+FIELDS, which to_dict() answers with and the OpenAPI document describes (openapi/resources.py
+reads the field types of fields.py: an IdField is a ULID, a TimeField an ISO timestamp), so a
+field is added in one place. Conversations (mentions, notifications) are in conversations.py,
+tasks in tasks.py, invites and webhooks in integrations.py; MODELS, at the end, lists every
+table the schema creates."""
 
-Past 300 lines on purpose: it is declarations only, one class per table and no logic, and the
-MODELS tuple at the end must see them all; a migration author reads every column here. The
-conversation tables (mentions, notifications) live in conversations.py beside it."""
-
-import json
-
-from peewee import BooleanField, CharField, FloatField, IntegerField, Model, TextField
+from peewee import BooleanField, FloatField, IntegerField, TextField
 
 from ..clock import now_iso
-from .db import database
+from .fields import BaseModel, IdField, JSONField, StringField, TimeField
 from .ids import new_id
-
-
-class StringField(CharField):
-    """Text without a length in the schema: the limits live in the request schemas, and
-    PostgreSQL would enforce CharField's VARCHAR(255) (a 300-character title) where SQLite
-    never did. In SQLite the column type is the same TEXT affinity either way."""
-
-    def get_modifiers(self):
-        return None
-
-
-class IdField(StringField):
-    """A ULID (or null): the same column as StringField, typed for the API's description."""
-
-
-class TimeField(StringField):
-    """An ISO 8601 UTC timestamp with milliseconds, stored as text (it sorts as time)."""
-
-
-# json.dumps with separators builds an encoder per call; a post writes three JSON columns.
-_encode_json = json.JSONEncoder(separators=(",", ":")).encode
-
-
-class JSONField(TextField):
-    def db_value(self, value):
-        return None if value is None else _encode_json(value)
-
-    def python_value(self, value):
-        return None if value is None else json.loads(value)
-
-
-class BaseModel(Model):
-    FIELDS = ()  # the public fields, in answer order
-
-    class Meta:
-        database = database
-        legacy_table_names = False
-
-    def to_dict(self):
-        result = {}
-        for name in self.FIELDS:
-            value = getattr(self, name)
-            field = self._meta.fields[name]
-            if value is None and isinstance(field, JSONField) and callable(field.default):
-                value = field.default()  # a JSON column stored as null answers as its empty form
-            result[name] = value
-        return result
+from .integrations import IncomingWebhook, Invite, Webhook, WebhookDelivery
+from .tasks import Task
 
 
 class Meta(BaseModel):
@@ -326,151 +277,6 @@ class Event(BaseModel):
             (("org_id", "channel_id", "seq"), False),
             (("timestamp",), False),
         )
-
-
-class Task(BaseModel):
-    """A unit of work (SPEC §12): the original's fields plus the claim's lease. Times are ISO
-    strings of one fixed width, so comparing them as text compares the moments."""
-
-    id = StringField(primary_key=True, default=new_id)
-    org_id = StringField()
-    channel_id = StringField(null=True)
-    title = StringField()
-    description = TextField(null=True)
-    status = StringField(default="open")
-    priority = StringField(default="medium")
-    assigned_to = StringField(null=True)
-    assigned_type = StringField(null=True)
-    created_by = StringField()
-    created_by_type = StringField()
-    due_date = StringField(null=True)
-    completed_at = StringField(null=True)
-    metadata = JSONField(default=dict)
-    claimed_at = StringField(null=True)
-    lease_expires_at = StringField(null=True)
-    claim_count = IntegerField(default=0)
-    # Who held the lease the sweep ended, until the next claim: their late renew answers
-    # LEASE_EXPIRED rather than NOT_CLAIMED. Not part of the API's task.
-    expired_holder = StringField(null=True)
-    created_at = StringField(default=now_iso)
-    updated_at = StringField(default=now_iso)
-
-    class Meta:
-        # lease_expires_at: the sweep's scan; (org_id, status): the board and POST /tasks/claim.
-        indexes = ((("org_id", "status"), False), (("lease_expires_at",), False))
-
-    FIELDS = (
-        "id", "org_id", "channel_id", "title", "description", "status", "priority", "assigned_to",
-        "assigned_type", "created_by", "created_by_type", "due_date", "completed_at", "metadata",
-        "created_at", "updated_at", "claimed_at", "lease_expires_at", "claim_count",
-    )
-
-    def to_dict(self):
-        return {name: getattr(self, name) for name in self.FIELDS}
-
-
-
-class Invite(BaseModel):
-    """An invitation (§13): only the SHA-256 of its token is kept. Redemption is one
-    conditional UPDATE (status still pending), so of concurrent redemptions one wins."""
-
-    id = IdField(primary_key=True, default=new_id)
-    org_id = IdField(index=True)
-    token_hash = StringField(unique=True)
-    invite_type = StringField()
-    email = StringField(null=True)
-    role = StringField(null=True)
-    status = StringField(default="pending")
-    created_by = IdField()
-    expires_at = TimeField()
-    redeemed_at = TimeField(null=True)
-    redeemed_by_agent_id = IdField(null=True)
-    redeemed_by_user_id = IdField(null=True)
-    created_at = TimeField(default=now_iso)
-    updated_at = TimeField(default=now_iso)
-
-    FIELDS = (
-        "id", "org_id", "invite_type", "email", "role", "status", "created_by", "expires_at",
-        "redeemed_at", "redeemed_by_agent_id", "redeemed_by_user_id", "created_at", "updated_at",
-    )
-
-    def to_dict(self, now=None):
-        data = super().to_dict()
-        # "expired" is not written by a sweeper: a pending invite past its date reads as expired.
-        if data["status"] == "pending" and (now or now_iso()) >= self.expires_at:
-            data["status"] = "expired"
-        return data
-
-
-class IncomingWebhook(BaseModel):
-    """A URL that posts into one channel (§14.1); only the SHA-256 of its token is kept."""
-
-    id = IdField(primary_key=True, default=new_id)
-    org_id = IdField(index=True)
-    token_hash = StringField(unique=True)
-    name = StringField()
-    channel_id = IdField()
-    description = TextField(default="")
-    created_by = IdField()
-    created_at = TimeField(default=now_iso)
-    last_used_at = TimeField(null=True)
-
-    FIELDS = ("id", "org_id", "name", "channel_id", "description", "created_by", "created_at", "last_used_at")
-
-
-class Webhook(BaseModel):
-    """An outgoing webhook (§14.2). cursor: the last event seq it has taken a delivery for (or
-    skipped); leased_until: which process holds its one delivery in flight, and until when."""
-
-    id = IdField(primary_key=True, default=new_id)
-    org_id = IdField(index=True)
-    url = TextField()
-    events = JSONField(default=list)
-    # Kept as given: the HMAC needs the secret itself. Never in an answer after creation.
-    secret = StringField()
-    active = BooleanField(default=True)
-    created_by = IdField()
-    cursor = IntegerField(default=0)
-    leased_until = TimeField(null=True)
-    created_at = TimeField(default=now_iso)
-    updated_at = TimeField(default=now_iso)
-
-    # Answered with has_secret (always true) after active; agenthq/openapi/resources.py adds it.
-    FIELDS = ("id", "org_id", "url", "events", "active", "created_by", "created_at", "updated_at")
-
-    def to_dict(self):
-        data = super().to_dict()
-        return {**{name: data[name] for name in self.FIELDS[:5]}, "has_secret": True,
-                **{name: data[name] for name in self.FIELDS[5:]}}
-
-
-class WebhookDelivery(BaseModel):
-    """One event for one webhook: its exact body bytes (retries resend them) and its attempts."""
-
-    id = IdField(primary_key=True, default=new_id)
-    webhook_id = IdField()
-    org_id = IdField()
-    event = StringField()
-    seq = IntegerField(null=True)
-    body = TextField()
-    status = StringField(default="pending")
-    attempts = IntegerField(default=0)
-    event_timestamp = TimeField()
-    last_attempt_at = TimeField(null=True)
-    next_attempt_at = TimeField(null=True)
-    response_status = IntegerField(null=True)
-    error = TextField(null=True)
-    duration_ms = IntegerField(null=True)
-    created_at = TimeField(default=now_iso)
-    delivered_at = TimeField(null=True)
-
-    class Meta:
-        indexes = ((("webhook_id", "status"), False), (("created_at",), False))
-
-    FIELDS = (
-        "id", "webhook_id", "event", "seq", "status", "attempts", "last_attempt_at", "next_attempt_at",
-        "response_status", "error", "duration_ms", "created_at", "delivered_at",
-    )
 
 
 # Task is a new table: create_tables(safe=True) makes it in an existing database at start, so

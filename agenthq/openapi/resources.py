@@ -1,6 +1,6 @@
 """What the server answers, in OpenAPI form: each resource's schema made from its model's
-FIELDS and field types (agenthq/models/tables.py), the same list to_dict() answers with, so a
-field added to a model is documented without a second edit."""
+FIELDS and field types (agenthq/models/fields.py), the same list to_dict() answers with, so
+a field added to a model is documented without a second edit."""
 
 from peewee import BooleanField, FloatField, IntegerField
 
