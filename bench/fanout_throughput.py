@@ -6,7 +6,6 @@ C client bench/wsload.c on the other core; its CPU share is reported beside the 
 Usage: python bench/fanout_throughput.py --subscribers 1000 5000 --runs 3"""
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hubproc import WS_LOAD_ENV, Hub, cores, pinned  # noqa: E402
+from hubproc import WS_LOAD_ENV, Hub, cores, pinned, proc_cpu_seconds  # noqa: E402
 from loadclient import LoadClient  # noqa: E402
 
 NODE_TOKEN, NODE_CHANNEL = "ahq_reference", "01M8A0KHP2MK81WVH3F7TX5V8P"
@@ -43,9 +42,7 @@ class NodeServer:
         self.port = int(self.process.stdout.readline().split()[1])
 
     def cpu_seconds(self):
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_seconds(self.process.pid)
 
     def stop(self):
         self.process.terminate()

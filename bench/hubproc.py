@@ -34,6 +34,13 @@ def _has(program):
     return any((Path(p) / program).exists() for p in os.environ.get("PATH", "").split(os.pathsep))
 
 
+def proc_cpu_seconds(pid):
+    """User + system CPU seconds of a process, from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Hub:
     def __init__(self, core=0, extra_args=(), env=None, root=ROOT):
         self.dir = tempfile.TemporaryDirectory(prefix="agenthq-bench-")
@@ -82,9 +89,7 @@ class Hub:
             return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
 
     def cpu_seconds(self):
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_seconds(self.process.pid)
 
     def wait_quiet(self, window=0.5, busy=0.02, limit=120):
         """Wait until the hub spends under `busy` of a `window` on CPU (e.g. after 1,000 agents

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from hubproc import pinned
+from hubproc import pinned, proc_cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "wsload.c"
@@ -29,13 +29,6 @@ def binary():
         _built["path"] = path
         _built["folder"] = folder
     return _built["path"]
-
-
-def proc_cpu_seconds(pid):
-    """User + system CPU seconds of a process, from /proc."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class LoadClient:

@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from hubproc import Hub, cores, pinned  # noqa: E402
+from hubproc import Hub, cores, pinned, proc_cpu_seconds  # noqa: E402
 
 CONTENT = "benchmark post " * 8
 POST_BODY_LUA = """wrk.method = "POST"
@@ -96,9 +96,7 @@ class Reference:
         self.url = re.search(r"http://\S+", self.process.stdout.readline()).group(0)
 
     def cpu_seconds(self):
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_seconds(self.process.pid)
 
     def stop(self):
         self.process.terminate()
